@@ -1,0 +1,1 @@
+"""The casemap domain: case model, ledgers, storage, statistics and the CLI."""

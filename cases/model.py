@@ -1,0 +1,258 @@
+"""Case and permit model: the ledger columns of 附件2/附件3, categories, statuses and validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.errors import ValidationError
+
+COUNTY = "代县"
+#: The campaign start: a case found after it is "顶风作案".
+CAMPAIGN_START = dt.date(2019, 6, 4)
+
+#: The eleven townships of the seed's leading-group list, in its order.
+TOWNSHIPS: tuple[str, ...] = (
+    "上馆镇", "峨口镇", "阳明堡镇", "枣林镇", "聂营镇", "滩上镇",
+    "新高乡", "上磨坊乡", "峪口乡", "胡峪乡", "雁门关乡",
+)
+
+LAND, MINING = "land", "mining"
+KINDS = {LAND: "用地", MINING: "采矿"}
+
+#: The ten violation categories of 主要任务 1–10; 1–5 are land, 6–10 mining.
+CATEGORIES: dict[int, str] = {
+    1: "以设施农业为名违法违规建设",
+    2: "卫片执法检查发现的违法违规用地",
+    3: "卫片执法检查未发现的违法违规用地",
+    4: "违反法定程序征地或以临时用地变相支持未批先建",
+    5: "违反规划违规建设和销售",
+    6: "无证开采、无证勘查、以采代探",
+    7: "超出批准矿区范围开采",
+    8: "擅自以工程名义开采浅层煤、浅层矿",
+    9: "擅自改变开采方式",
+    10: "不按批准矿种开采",
+}
+CATEGORY_SHORT: dict[int, str] = {
+    1: "设施农业", 2: "卫片发现", 3: "卫片未发现", 4: "违规征地/临时用地", 5: "违反规划",
+    6: "无证开采", 7: "越界开采", 8: "工程名义采矿", 9: "改变开采方式", 10: "不按矿种开采",
+}
+
+#: Lifecycle, in order.
+STATUSES: tuple[str, ...] = ("排查发现", "已立案", "查处整改中", "乡镇已验收", "县级已验收", "已销号")
+#: Statuses that count as 整改到位 (rectified).
+RECTIFIED_STATUSES = frozenset(STATUSES[3:])
+CLOSED_STATUS = "已销号"
+
+
+def category_kind(category: int) -> str:
+    """Return the kind (land or mining) that a category 1–10 belongs to."""
+    return LAND if category <= 5 else MINING
+
+
+@dataclass(frozen=True)
+class LedgerField:
+    """One column of a ledger: attribute name, Chinese label, type and which kinds have it."""
+
+    name: str
+    label: str
+    type: str  # text | int | float | date | bool
+    kinds: tuple[str, ...] = (LAND, MINING)
+    group: str = ""
+
+
+#: Every ledger column of 附件2/附件3 plus the fields casemap adds, in ledger order.
+LEDGER_FIELDS: tuple[LedgerField, ...] = (
+    LedgerField("seq", "序号", "int"),
+    LedgerField("county", "县（市、区）", "text"),
+    LedgerField("summary", "基本情况（摘要）", "text", group="基本情况"),
+    LedgerField("party", "违法主体", "text", group="基本情况"),
+    LedgerField("violation_time", "违法时间", "text", group="基本情况"),
+    LedgerField("location", "地点", "text", group="基本情况"),
+    LedgerField("area_mu_declared", "亩数", "float", group="基本情况"),
+    LedgerField("mineral", "矿种", "text", (MINING,), group="基本情况"),
+    LedgerField("handling", "处理方式", "text", group="查处情况"),
+    LedgerField("filing_authority", "立案机关", "text", group="查处情况"),
+    LedgerField("filing_date", "立案时间", "date", group="查处情况"),
+    LedgerField("penalty", "处罚决定及执行情况", "text", group="查处情况"),
+    LedgerField("fine_wan", "罚款（万元）", "float", group="查处情况"),
+    LedgerField("criminal_persons", "追刑情况（人）", "int", group="查处情况"),
+    LedgerField("accountability_persons", "追责情况（人）", "int", group="查处情况"),
+    LedgerField("court_referral", "移送法院执行情况", "text", (LAND,), group="查处情况"),
+    LedgerField("remarks", "备注", "text", group="查处情况"),
+    LedgerField("accept_county", "县级验收", "bool", group="验收情况"),
+    LedgerField("accept_city", "市级验收", "bool", group="验收情况"),
+    LedgerField("accept_province", "省级验收", "bool", group="验收情况"),
+    LedgerField("is_compliant", "是否达标", "bool", (MINING,), group="验收情况"),
+    LedgerField("is_accepted", "是否验收", "bool", (MINING,), group="验收情况"),
+    LedgerField("is_closed", "是否销号", "bool", (MINING,), group="验收情况"),
+)
+#: Fields casemap keeps beyond the ledger columns.
+EXTRA_FIELDS: tuple[LedgerField, ...] = (
+    LedgerField("case_id", "案件编号", "text"),
+    LedgerField("kind", "类型", "text"),
+    LedgerField("category", "违法类别", "int"),
+    LedgerField("township", "责任乡镇", "text"),
+    LedgerField("permit_no", "采矿许可证号", "text", (MINING,)),
+    LedgerField("found_date", "发现日期", "date"),
+    LedgerField("status", "办理状态", "text"),
+)
+FIELD_LABELS: dict[str, str] = {f.name: f.label for f in EXTRA_FIELDS + LEDGER_FIELDS}
+FIELD_LABELS.update(defiant="顶风作案", version="版本", updated_at="更新时间", updated_by="更新人")
+
+
+@dataclass
+class Case:
+    """One illegal land parcel (用地) or illegal mine site (采矿), with every ledger column."""
+
+    case_id: str
+    kind: str
+    category: int
+    township: str
+    status: str = STATUSES[0]
+    found_date: dt.date | None = None
+    permit_no: str | None = None
+    geometry: BaseGeometry | None = None
+    seq: int | None = None
+    county: str = COUNTY
+    summary: str = ""
+    party: str = ""
+    violation_time: str = ""
+    location: str = ""
+    area_mu_declared: float | None = None
+    mineral: str = ""
+    handling: str = ""
+    filing_authority: str = ""
+    filing_date: dt.date | None = None
+    penalty: str = ""
+    fine_wan: float = 0.0
+    criminal_persons: int = 0
+    accountability_persons: int = 0
+    court_referral: str = ""
+    remarks: str = ""
+    accept_county: bool = False
+    accept_city: bool = False
+    accept_province: bool = False
+    is_compliant: bool = False
+    is_accepted: bool = False
+    is_closed: bool = False
+    version: int = 0
+    updated_at: str = ""
+    updated_by: str = ""
+
+    @property
+    def defiant(self) -> bool:
+        """顶风作案: found after the campaign started."""
+        return self.found_date is not None and self.found_date > CAMPAIGN_START
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the case as a flat dict (geometry kept as a shapely object)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def with_changes(self, **changes: Any) -> "Case":
+        """Return a copy with ``changes`` applied (not validated)."""
+        return replace(self, **changes)
+
+
+@dataclass
+class Permit:
+    """An approved mining permit (采矿许可证) with its licensed area."""
+
+    permit_no: str
+    holder: str
+    mineral: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    geometry: BaseGeometry | None = None
+    mining_method: str = ""
+    elev_top: float | None = None
+    elev_bottom: float | None = None
+    mine_name: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the permit as a flat dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})[./](\d{1,2})[./](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+)
+
+
+def parse_date(value: Any, *, field_label: str = "日期") -> dt.date | None:
+    """Parse a date given as a date, ISO text, 2019.6.4, 2019/6/4 or 2019年6月4日; None for blank.
+
+    Raises ValidationError naming ``field_label`` for anything else.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text or text.lower() in {"nan", "nat", "none"}:
+        return None
+    text = text.split("T")[0].split(" ")[0]
+    for pat in _DATE_PATTERNS:
+        m = pat.match(text)
+        if m:
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                break
+    raise ValidationError(f"{field_label}「{value}」不是有效日期，应为 YYYY-MM-DD（如 2019-06-04）")
+
+
+def validate_case(case: Case) -> list[str]:
+    """Return Chinese messages for every rule ``case`` breaks (empty when valid)."""
+    errs: list[str] = []
+    cid = case.case_id or "(无编号)"
+    if not str(case.case_id or "").strip():
+        errs.append("案件编号为空")
+    if case.kind not in KINDS:
+        errs.append(f"案件 {cid}：类型「{case.kind}」无效，应为 land（用地）或 mining（采矿）")
+    if case.category not in CATEGORIES:
+        errs.append(f"案件 {cid}：违法类别「{case.category}」无效，应为 1–10")
+    elif case.kind in KINDS and category_kind(case.category) != case.kind:
+        errs.append(
+            f"案件 {cid}：违法类别 {case.category}（{CATEGORY_SHORT[case.category]}）属于"
+            f"{KINDS[category_kind(case.category)]}类，与案件类型「{KINDS[case.kind]}」不符"
+        )
+    if case.township not in TOWNSHIPS:
+        errs.append(f"案件 {cid}：责任乡镇「{case.township}」不是代县的乡镇，应为：{'、'.join(TOWNSHIPS)}")
+    if case.status not in STATUSES:
+        errs.append(f"案件 {cid}：办理状态「{case.status}」无效，应为：{' → '.join(STATUSES)}")
+    for name in ("area_mu_declared", "fine_wan", "criminal_persons", "accountability_persons"):
+        v = getattr(case, name)
+        if v is not None and v == v and v < 0:
+            errs.append(f"案件 {cid}：{FIELD_LABELS[name]}不能为负数（{v}）")
+    for name in ("found_date", "filing_date"):
+        v = getattr(case, name)
+        if v is not None and not isinstance(v, dt.date):
+            errs.append(f"案件 {cid}：{FIELD_LABELS[name]}「{v}」不是日期，应为 YYYY-MM-DD")
+    g = case.geometry
+    if g is None or g.is_empty:
+        errs.append(f"案件 {cid}：缺少位置（点或面）")
+    elif g.geom_type not in ("Point", "Polygon", "MultiPolygon"):
+        errs.append(f"案件 {cid}：几何类型 {g.geom_type} 不支持，应为点或面")
+    elif not shapely.is_valid(g):
+        errs.append(f"案件 {cid}：几何图形无效（{shapely.is_valid_reason(g)}）")
+    if case.kind == LAND and case.permit_no:
+        errs.append(f"案件 {cid}：用地案件不应填写采矿许可证号")
+    return errs
+
+
+def check_case(case: Case) -> Case:
+    """Return ``case`` when valid, else raise ValidationError listing every problem."""
+    errs = validate_case(case)
+    if errs:
+        raise ValidationError("；".join(errs))
+    return case

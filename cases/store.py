@@ -1,0 +1,380 @@
+"""Case storage: one small interface, and its default backend in a single SQLite file.
+
+Geometry is kept as WKB in CGCS2000 (EPSG:4490); spatial work is done in shapely, so nothing but
+the Python standard library is needed to open a store (no SpatiaLite).  Every write runs in one
+transaction: it lands whole or not at all.  A PostGIS backend implements the same ``CaseStore``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from cases.model import Case, Permit, check_case, validate_case
+from geo.crs import STORAGE_CRS
+from geo.errors import ConflictError, StoreError, ValidationError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "casemap.db"
+SCHEMA_VERSION = 1
+
+_CASE_COLS = [f for f in fields(Case) if f.name != "geometry"]
+_PERMIT_COLS = [f for f in fields(Permit) if f.name != "geometry"]
+_DATE_COLS = {"found_date", "filing_date", "valid_from", "valid_to"}
+_BOOL_COLS = {f.name for f in _CASE_COLS if f.type in ("bool", bool)}
+_AUDIT_SKIP = {"version", "updated_at", "updated_by"}
+
+
+def _sql_type(t: Any) -> str:
+    t = str(t)
+    if "int" in t or "bool" in t:
+        return "INTEGER"
+    if "float" in t:
+        return "REAL"
+    return "TEXT"
+
+
+def _migrations() -> dict[int, list[str]]:
+    case_cols = ",\n".join(
+        f"{f.name} {_sql_type(f.type)}{' PRIMARY KEY' if f.name == 'case_id' else ''}" for f in _CASE_COLS
+    )
+    permit_cols = ",\n".join(
+        f"{f.name} {_sql_type(f.type)}{' PRIMARY KEY' if f.name == 'permit_no' else ''}" for f in _PERMIT_COLS
+    )
+    return {
+        1: [
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+            f"CREATE TABLE cases ({case_cols},\ngeom BLOB)",
+            f"CREATE TABLE permits ({permit_cols},\ngeom BLOB)",
+            "CREATE TABLE boundaries (layer TEXT, name TEXT, approximate INTEGER, source TEXT, geom BLOB,"
+            " PRIMARY KEY (layer, name))",
+            "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, user TEXT, case_id TEXT,"
+            " action TEXT, field TEXT, old TEXT, new TEXT)",
+            "CREATE INDEX audit_case ON audit (case_id, at)",
+        ],
+    }
+
+
+class CaseStore(Protocol):
+    """What the UI, the checks and the CLI need of a store."""
+
+    def data_version(self) -> int: ...
+    def get_meta(self, key: str, default: str | None = None) -> str | None: ...
+    def cases(self) -> gpd.GeoDataFrame: ...
+    def get_case(self, case_id: str) -> Case: ...
+    def permits(self) -> gpd.GeoDataFrame: ...
+    def townships(self) -> gpd.GeoDataFrame: ...
+    def county(self) -> gpd.GeoDataFrame: ...
+    def upsert_cases(self, items: list[Case], *, user: str) -> dict[str, list[str]]: ...
+    def update_case(self, case_id: str, changes: dict[str, Any], *, expected_version: int, user: str) -> Case: ...
+    def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]: ...
+    def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str) -> None: ...
+    def audit(self, *, case_id: str | None = None, since: str | None = None) -> pd.DataFrame: ...
+
+
+def default_db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The store path: ``explicit``, else $CASEMAP_DB, else data/casemap.db."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("CASEMAP_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def _to_db(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if name in _DATE_COLS:
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _from_db(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATE_COLS:
+        return dt.date.fromisoformat(value)
+    if name in _BOOL_COLS:
+        return bool(value)
+    return value
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, shapely.Geometry):
+        return v.wkt
+    return str(v)
+
+
+class SQLiteStore:
+    """The default store: one SQLite file, any path, any suffix."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._con.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"无法打开案件库 {self.path}：{exc}（该文件不是 casemap 案件库或已损坏）") from exc
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection."""
+        self._con.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._con.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._con
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        else:
+            self._con.execute(
+                "INSERT INTO meta VALUES ('data_version', '1') ON CONFLICT(key) DO UPDATE"
+                " SET value = CAST(value AS INTEGER) + 1"
+            )
+            self._con.execute("COMMIT")
+
+    def _schema_version(self) -> int:
+        has_meta = self._con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+        if not has_meta:
+            return 0
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        current = self._schema_version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(f"案件库 {self.path} 的结构版本 {current} 比本程序（{SCHEMA_VERSION}）新，请升级 casemap")
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            with self._tx() as con:
+                for sql in _migrations()[version]:
+                    con.execute(sql)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
+
+    # -- meta -------------------------------------------------------------------------------
+    def data_version(self) -> int:
+        """A number that grows with every write: a cache key for readers."""
+        return int(self.get_meta("data_version", "0"))
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        """Read one metadata value."""
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, items: dict[str, str]) -> None:
+        """Write metadata values in one transaction."""
+        with self._tx() as con:
+            con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(items.items()))
+
+    # -- reading ----------------------------------------------------------------------------
+    def _frame(self, sql: str, names: list[str], params: tuple = ()) -> gpd.GeoDataFrame:
+        rows = self._con.execute(sql, params).fetchall()
+        df = pd.DataFrame([r[:-1] for r in rows], columns=names)
+        for name in names:
+            if name in _DATE_COLS:
+                df[name] = pd.to_datetime(df[name], errors="coerce").dt.date.where(df[name].notna(), None)
+            elif name in _BOOL_COLS:
+                df[name] = df[name].astype(bool)
+        geom = shapely.from_wkb([r[-1] for r in rows]) if rows else []
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs=STORAGE_CRS), crs=STORAGE_CRS)
+
+    def cases(self) -> gpd.GeoDataFrame:
+        """All cases, one row each, every field plus geometry (CGCS2000)."""
+        names = [f.name for f in _CASE_COLS]
+        return self._frame(f"SELECT {', '.join(names)}, geom FROM cases ORDER BY case_id", names)
+
+    def get_case(self, case_id: str) -> Case:
+        """One case by id; ValidationError when there is none."""
+        names = [f.name for f in _CASE_COLS]
+        row = self._con.execute(f"SELECT {', '.join(names)}, geom FROM cases WHERE case_id = ?", (case_id,)).fetchone()
+        if row is None:
+            raise ValidationError(f"案件库中没有编号为「{case_id}」的案件")
+        vals = {n: _from_db(n, v) for n, v in zip(names, row[:-1])}
+        return Case(**vals, geometry=shapely.from_wkb(row[-1]) if row[-1] else None)
+
+    def permits(self) -> gpd.GeoDataFrame:
+        """All mining permits with their licensed areas (CGCS2000)."""
+        names = [f.name for f in _PERMIT_COLS]
+        return self._frame(f"SELECT {', '.join(names)}, geom FROM permits ORDER BY permit_no", names)
+
+    def _layer(self, layer: str) -> gpd.GeoDataFrame:
+        df = self._frame(
+            "SELECT name, approximate, source, geom FROM boundaries WHERE layer = ? ORDER BY rowid",
+            ["name", "approximate", "source"], (layer,),
+        )
+        df["approximate"] = df["approximate"].astype(bool)
+        return df
+
+    def townships(self) -> gpd.GeoDataFrame:
+        """The township layer in use (``approximate`` says whether it is the shipped sketch)."""
+        return self._layer("township")
+
+    def county(self) -> gpd.GeoDataFrame:
+        """The county outline (one row)."""
+        return self._layer("county")
+
+    def audit(self, *, case_id: str | None = None, since: str | None = None) -> pd.DataFrame:
+        """The audit log (who, when, field, old, new), oldest first, optionally for one case / since a time."""
+        sql, params = "SELECT at, user, case_id, action, field, old, new FROM audit WHERE 1=1", []
+        if case_id:
+            sql += " AND case_id = ?"
+            params.append(case_id)
+        if since:
+            sql += " AND at >= ?"
+            params.append(since)
+        rows = self._con.execute(sql + " ORDER BY id", params).fetchall()
+        return pd.DataFrame(rows, columns=["at", "user", "case_id", "action", "field", "old", "new"])
+
+    # -- writing ----------------------------------------------------------------------------
+    @staticmethod
+    def _now() -> str:
+        return dt.datetime.now().isoformat(timespec="seconds")
+
+    def _write_case(self, con: sqlite3.Connection, case: Case) -> None:
+        names = [f.name for f in _CASE_COLS]
+        vals = [_to_db(n, getattr(case, n)) for n in names]
+        con.execute(
+            f"INSERT OR REPLACE INTO cases ({', '.join(names)}, geom) VALUES ({', '.join('?' * (len(names) + 1))})",
+            [*vals, shapely.to_wkb(case.geometry) if case.geometry is not None else None],
+        )
+
+    def upsert_cases(self, items: list[Case], *, user: str) -> dict[str, list[str]]:
+        """Add new cases and update existing ones (matched on case_id), all or nothing.
+
+        Returns ``{"added": [...], "changed": [...], "unchanged": [...]}`` of case ids.
+        """
+        errs = [e for c in items for e in validate_case(c)]
+        if errs:
+            raise ValidationError("；".join(errs))
+        report: dict[str, list[str]] = {"added": [], "changed": [], "unchanged": []}
+        now = self._now()
+        with self._tx() as con:
+            for case in items:
+                try:
+                    old = self.get_case(case.case_id)
+                except ValidationError:
+                    old = None
+                diffs = _diff(old, case) if old else {}
+                if old is not None and not diffs:
+                    report["unchanged"].append(case.case_id)
+                    continue
+                new = case.with_changes(version=(old.version + 1) if old else 1, updated_at=now, updated_by=user)
+                self._write_case(con, new)
+                if old is None:
+                    report["added"].append(case.case_id)
+                    con.execute("INSERT INTO audit (at, user, case_id, action) VALUES (?, ?, ?, 'create')",
+                                (now, user, case.case_id))
+                else:
+                    report["changed"].append(case.case_id)
+                    self._log(con, now, user, case.case_id, diffs)
+        return report
+
+    def update_case(self, case_id: str, changes: dict[str, Any], *, expected_version: int, user: str) -> Case:
+        """Apply ``changes`` to one case if nobody changed it since ``expected_version`` was read.
+
+        Raises ConflictError (nothing written) when the stored version differs.
+        """
+        with self._tx() as con:
+            old = self.get_case(case_id)
+            if old.version != expected_version:
+                raise ConflictError(
+                    f"案件 {case_id} 已被 {old.updated_by or '他人'} 于 {old.updated_at} 修改（版本 {old.version}，"
+                    f"您编辑的是版本 {expected_version}）；您的修改未保存，请刷新后重新编辑。"
+                )
+            new = check_case(old.with_changes(**changes))
+            diffs = _diff(old, new)
+            if not diffs:
+                return old
+            now = self._now()
+            new = new.with_changes(version=old.version + 1, updated_at=now, updated_by=user)
+            self._write_case(con, new)
+            self._log(con, now, user, case_id, diffs)
+        return new
+
+    @staticmethod
+    def _log(con: sqlite3.Connection, now: str, user: str, case_id: str, diffs: dict[str, tuple]) -> None:
+        con.executemany(
+            "INSERT INTO audit (at, user, case_id, action, field, old, new) VALUES (?, ?, ?, 'update', ?, ?, ?)",
+            [(now, user, case_id, k, _text(a), _text(b)) for k, (a, b) in diffs.items()],
+        )
+
+    def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]:
+        """Add or replace permits (matched on permit_no), all or nothing."""
+        names = [f.name for f in _PERMIT_COLS]
+        existing = set(self.permits()["permit_no"])
+        report: dict[str, list[str]] = {"added": [], "changed": []}
+        with self._tx() as con:
+            for p in items:
+                con.execute(
+                    f"INSERT OR REPLACE INTO permits ({', '.join(names)}, geom) VALUES ({', '.join('?' * (len(names) + 1))})",
+                    [*(_to_db(n, getattr(p, n)) for n in names), shapely.to_wkb(p.geometry) if p.geometry is not None else None],
+                )
+                report["changed" if p.permit_no in existing else "added"].append(p.permit_no)
+            con.execute("INSERT INTO audit (at, user, case_id, action, new) VALUES (?, ?, NULL, 'permits', ?)",
+                        (self._now(), user, json.dumps(report, ensure_ascii=False)))
+        return report
+
+    def clear_cases_and_permits(self, *, user: str) -> None:
+        """Delete every case and permit (used before refilling a demo store); the audit log keeps it."""
+        with self._tx() as con:
+            n = con.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+            con.execute("DELETE FROM cases")
+            con.execute("DELETE FROM permits")
+            con.execute("INSERT INTO audit (at, user, case_id, action, new) VALUES (?, ?, NULL, 'clear', ?)",
+                        (self._now(), user, f"清空 {n} 个案件"))
+
+    def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str) -> None:
+        """Replace a boundary layer (``county`` or ``township``) with ``frame`` (name, approximate, source)."""
+        if layer not in ("county", "township"):
+            raise ValueError(f"layer must be 'county' or 'township', got {layer!r}")
+        frame = frame.to_crs(STORAGE_CRS)
+        rows = [
+            (layer, str(n), int(bool(a)), str(s), shapely.to_wkb(g))
+            for n, a, s, g in zip(frame["name"], frame["approximate"], frame["source"], frame.geometry.values)
+        ]
+        with self._tx() as con:
+            con.execute("DELETE FROM boundaries WHERE layer = ?", (layer,))
+            con.executemany("INSERT INTO boundaries VALUES (?, ?, ?, ?, ?)", rows)
+            con.execute("INSERT INTO audit (at, user, case_id, action, new) VALUES (?, ?, NULL, ?, ?)",
+                        (self._now(), user, f"boundaries:{layer}", f"{len(rows)} 个要素，来源：{rows[0][3] if rows else ''}"))
+
+
+def _diff(old: Case | None, new: Case) -> dict[str, tuple]:
+    out = {}
+    for f in fields(Case):
+        if f.name in _AUDIT_SKIP:
+            continue
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if f.name == "geometry":
+            same = (a is None and b is None) or (a is not None and b is not None and shapely.equals_exact(a, b, 1e-9))
+        else:
+            same = a == b or (a in (None, "") and b in (None, ""))
+        if not same:
+            out[f.name] = (a, b)
+    return out
+
+
+def open_store(path: str | os.PathLike | None = None) -> SQLiteStore:
+    """Open (creating if needed) the store at ``path``, $CASEMAP_DB or data/casemap.db."""
+    return SQLiteStore(default_db_path(path))

@@ -1,0 +1,1 @@
+"""Pure spatial logic for casemap: CRS, boundaries, checks, map building, snapshots."""

@@ -1,0 +1,26 @@
+"""Write the approximate township layer (Voronoi cells around township seats) to data/boundaries/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import geopandas as gpd  # noqa: E402
+
+from geo.boundaries import approximate_townships  # noqa: E402
+
+
+def main() -> None:
+    county = gpd.read_file(ROOT / "data" / "boundaries" / "daixian_county.geojson")
+    cells = approximate_townships(county.geometry.iloc[0])
+    out = ROOT / "data" / "boundaries" / "townships_approx.geojson"
+    out.unlink(missing_ok=True)
+    cells.to_file(out, driver="GeoJSON", COORDINATE_PRECISION=6)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
