@@ -117,7 +117,7 @@ def make_cases(townships: gpd.GeoDataFrame, permits: list[Permit], rng: np.rando
         town = TOWNSHIPS[i % len(TOWNSHIPS)]
         mu = float(rng.uniform(0.8, 30.0))
         side = (mu * M2_PER_MU) ** 0.5
-        if i % 11 == 5:  # a parcel straddling a township line
+        if i % 13 == 5:  # a parcel straddling a township line
             a, b, line = lines[i % len(lines)]
             c = line.interpolate(0.5, normalized=True)
             town = a

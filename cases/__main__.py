@@ -1,0 +1,7 @@
+"""Entry point for ``python -m cases``."""
+
+import sys
+
+from cases.cli import main
+
+sys.exit(main())

@@ -1,0 +1,97 @@
+"""Case, permit and township files for ``python -m cases check``: read, validate, repair, or refuse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from cases.geodata import (
+    CASE_REQUIRED, PERMIT_REQUIRED, labels_for, parse_date_column, prepare_geometries, read_layer,
+    require_columns,
+)
+from cases.model import CATEGORIES, KINDS, category_kind
+from geo.errors import RowErrors
+
+CASE_OPTIONAL = ("township", "permit_no", "mineral", "found_date")
+
+
+def _text_col(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
+    if name not in frame:
+        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    return frame[name].astype(object).where(frame[name].notna(), "").astype(str).str.strip()
+
+
+def read_case_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read cases to check; return them in CGCS2000 with the notes of any repairs.
+
+    Raises RowErrors listing every bad case (kind, category, date, geometry, position).
+    """
+    frame = read_layer(path, what="案件文件")
+    require_columns(frame, CASE_REQUIRED, what="案件文件")
+    labels = labels_for(frame, "case_id", "案件")
+    errors: list[str] = []
+    ids = _text_col(frame, "case_id")
+    errors += [f"{labels[i]}：case_id 为空" for i in np.flatnonzero(ids.to_numpy() == "")]
+    dup = ids[ids.duplicated(keep=False) & (ids != "")]
+    errors += [f"案件编号 {v} 重复出现 {n} 次" for v, n in dup.value_counts().items()]
+    kind = _text_col(frame, "kind").str.lower()
+    errors += [f"{labels[i]}：kind「{kind.iloc[i]}」无效，应为 land（用地）或 mining（采矿）"
+               for i in np.flatnonzero(~kind.isin(list(KINDS)).to_numpy())]
+    cat = pd.to_numeric(frame["category"], errors="coerce")
+    for i in np.flatnonzero(~cat.isin(list(CATEGORIES)).to_numpy()):
+        errors.append(f"{labels[i]}：category「{frame['category'].iloc[i]}」无效，应为 1–10 的整数")
+    ok = cat.isin(list(CATEGORIES)).to_numpy() & kind.isin(list(KINDS)).to_numpy()
+    for i in np.flatnonzero(ok):
+        if category_kind(int(cat.iloc[i])) != kind.iloc[i]:
+            errors.append(f"{labels[i]}：category {int(cat.iloc[i])} 属于{KINDS[category_kind(int(cat.iloc[i]))]}类，与 kind「{kind.iloc[i]}」不符")
+    found = frame["found_date"] if "found_date" in frame else pd.Series([None] * len(frame))
+    dates, date_errs = parse_date_column(found.tolist(), labels=labels, field="found_date")
+    errors += date_errs
+    try:
+        frame, notes = prepare_geometries(frame, key="case_id", noun="案件")
+    except RowErrors as exc:
+        errors += exc.errors
+        notes = []
+    if errors:
+        raise RowErrors(errors, source=Path(path).name)
+    out = gpd.GeoDataFrame({
+        "case_id": ids.to_numpy(), "kind": kind.to_numpy(), "category": cat.astype(int).to_numpy(),
+        **{c: _text_col(frame, c).to_numpy() for c in ("township", "permit_no", "mineral")},
+        "found_date": dates,
+    }, geometry=frame.geometry.values, crs=frame.crs)
+    return out, notes
+
+
+def read_permit_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read permit areas (``permit_no``, ``holder``, ``mineral``, ``valid_from``, ``valid_to``)."""
+    frame = read_layer(path, what="采矿许可证文件")
+    require_columns(frame, PERMIT_REQUIRED, what="采矿许可证文件")
+    labels = labels_for(frame, "permit_no", "许可证")
+    errors: list[str] = []
+    cols = {}
+    for name in ("valid_from", "valid_to"):
+        vals = frame[name].tolist() if name in frame else [None] * len(frame)
+        cols[name], errs = parse_date_column(vals, labels=labels, field=name)
+        errors += errs
+    try:
+        frame, notes = prepare_geometries(frame, key="permit_no", noun="许可证")
+    except RowErrors as exc:
+        errors += exc.errors
+        notes = []
+    if errors:
+        raise RowErrors(errors, source=Path(path).name)
+    out = gpd.GeoDataFrame({
+        **{c: _text_col(frame, c).to_numpy() for c in ("permit_no", "holder", "mineral")}, **cols,
+    }, geometry=frame.geometry.values, crs=frame.crs)
+    return out, notes
+
+
+def read_township_file(path: str | Path, *, name_field: str = "name") -> gpd.GeoDataFrame:
+    """Read an official township layer and check it names the county's townships."""
+    from cases.model import TOWNSHIPS
+    from geo.boundaries import normalise_township_layer
+
+    return normalise_township_layer(read_layer(path, what="乡镇界线文件"), name_field=name_field, known=TOWNSHIPS)

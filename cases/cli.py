@@ -1,0 +1,156 @@
+"""Command line: ``python -m cases check|stats|init-demo|load-townships …``."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+
+import pandas as pd
+
+from geo.errors import CasemapError
+
+
+def _out() -> io.TextIOBase:
+    # UTF-8 output whatever the console code page (Windows consoles default to GBK).
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    return sys.stdout
+
+
+def _emit(frame: pd.DataFrame, fmt: str, *, json_records: list | None = None, notes: list[str] = ()) -> None:
+    out = _out()
+    if fmt == "json":
+        out.write(json.dumps(json_records if json_records is not None else frame.to_dict("records"),
+                             ensure_ascii=False, indent=1) + "\n")
+    elif fmt == "csv":
+        frame.to_csv(out, index=False, lineterminator="\n")
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
+            out.write(frame.to_string(index=False) + "\n")
+        for n in notes:
+            out.write(n + "\n")
+    if fmt != "table":
+        for n in notes:
+            print(n, file=sys.stderr)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check the cases of a file against townships, the county and permits."""
+    from cases.casefile import read_case_file, read_permit_file, read_township_file
+    from cases.service import APPROX_NOTE, get_store, results_to_records
+    from geo.checks import FLAGS, check_cases
+
+    cases, notes = read_case_file(args.cases_file)
+    store = None
+    if args.permits:
+        permits, pn = read_permit_file(args.permits)
+        notes += pn
+    else:
+        store = get_store(args.db)
+        permits = store.permits()
+    if args.townships:
+        towns = read_township_file(args.townships, name_field=args.name_field)
+    else:
+        store = store or get_store(args.db)
+        towns = store.townships()
+    if towns["approximate"].any():
+        notes.append(APPROX_NOTE)
+    store = store or get_store(args.db)
+    res = check_cases(cases, towns, permits, store.county(), tolerance_m=args.tolerance_m)
+    records = results_to_records(res)
+    if args.format == "json":
+        _emit(res, "json", json_records=records, notes=notes)
+        return 0
+    flat = pd.DataFrame(records)
+    flat["townships"] = ["；".join(f"{t['name']} {t['area_mu']:.2f}亩" for t in ts) for ts in flat["townships"]]
+    flat["flags"] = ["、".join(f"{f}({FLAGS[f]})" for f in fl) for fl in flat["flags"]]
+    _emit(flat, args.format, notes=notes)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print the per-township statistics of the store."""
+    from cases.service import get_store, store_notes
+    from cases.stats import township_stats, with_chinese_headers
+
+    store = get_store(args.db)
+    table = township_stats(store.cases())
+    if args.format == "json":
+        _emit(table, "json", notes=store_notes(store))
+    else:
+        _emit(with_chinese_headers(table), args.format, notes=store_notes(store))
+    return 0
+
+
+def cmd_init_demo(args: argparse.Namespace) -> int:
+    """(Re)create a store holding the shipped boundaries and the demo data."""
+    from cases.demo import init_demo
+    from cases.store import open_store
+
+    store = open_store(args.db)
+    counts = init_demo(store)
+    print(f"已在 {store.path} 生成示例数据：{counts['cases']} 个案件，{counts['permits']} 个采矿许可证。")
+    return 0
+
+
+def cmd_load_townships(args: argparse.Namespace) -> int:
+    """Replace the approximate township layer with the county's official one."""
+    from cases.casefile import read_township_file
+    from cases.service import get_store
+
+    towns = read_township_file(args.file, name_field=args.name_field)
+    store = get_store(args.db)
+    store.replace_boundaries("township", towns, user=args.user)
+    print(f"已用 {args.file} 替换乡镇界线（{len(towns)} 个乡镇，官方界线），存入 {store.path}。")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    p = argparse.ArgumentParser(prog="python -m cases", description="代县用地用矿执法案件地图 casemap 命令行")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add_db(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--db", help="案件库文件（默认 $CASEMAP_DB 或 data/casemap.db）")
+
+    c = sub.add_parser("check", help="核查案件文件：所在乡镇、是否越界开采、无证、矿种不符、许可证过期")
+    c.add_argument("cases_file", metavar="CASES_FILE")
+    c.add_argument("--permits", metavar="FILE", help="采矿许可证范围文件（默认用案件库中的）")
+    c.add_argument("--townships", metavar="FILE", help="乡镇界线文件（默认用案件库中的）")
+    c.add_argument("--name-field", default="name", help="乡镇界线文件中的名称字段（默认 name）")
+    c.add_argument("--tolerance-m", type=float, default=1.0, help="越界容差（米），默认 1.0")
+    c.add_argument("--format", choices=("json", "csv", "table"), default="table")
+    add_db(c)
+    c.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("stats", help="分乡镇统计")
+    add_db(s)
+    s.add_argument("--format", choices=("json", "csv", "table"), default="table")
+    s.set_defaults(func=cmd_stats)
+
+    d = sub.add_parser("init-demo", help="（重新）生成示例数据案件库")
+    add_db(d)
+    d.set_defaults(func=cmd_init_demo)
+
+    t = sub.add_parser("load-townships", help="用官方乡镇界线替换示意界线")
+    t.add_argument("file", metavar="FILE")
+    t.add_argument("--name-field", default="name", help="乡镇名称字段（默认 name）")
+    t.add_argument("--user", default="命令行")
+    add_db(t)
+    t.set_defaults(func=cmd_load_townships)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; CasemapError becomes a Chinese message on stderr and exit code 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CasemapError as exc:
+        if hasattr(sys.stderr, "reconfigure"):
+            sys.stderr.reconfigure(encoding="utf-8")
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2

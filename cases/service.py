@@ -1,0 +1,57 @@
+"""Glue between the store, the shipped data and the check engine, shared by the CLI and the UI."""
+
+from __future__ import annotations
+
+import os
+
+import geopandas as gpd
+import pandas as pd
+
+from cases.store import SQLiteStore, open_store
+from geo.checks import check_cases
+
+APPROX_NOTE = "注意：乡镇界线为示意（按乡镇驻地泰森多边形生成，非官方界线），乡镇归属仅供参考。"
+DEMO_NOTE = "示例数据：案件与采矿许可证均为演示用虚构数据。"
+
+
+def get_store(path: str | os.PathLike | None = None) -> SQLiteStore:
+    """Open the store at ``path`` (or $CASEMAP_DB, or data/casemap.db), filling a new one with demo data."""
+    store = open_store(path)
+    if store.county().empty:
+        from cases.demo import init_demo
+
+        init_demo(store)
+    return store
+
+
+def store_notes(store: SQLiteStore) -> list[str]:
+    """Notes that every output drawn from ``store`` must carry (approximate townships, demo data)."""
+    notes = []
+    if store.townships()["approximate"].any():
+        notes.append(APPROX_NOTE)
+    if store.get_meta("is_demo") == "1":
+        notes.append(DEMO_NOTE)
+    return notes
+
+
+def check_store(store: SQLiteStore, *, tolerance_m: float = 1.0, cases: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Run the check engine on the store's cases (or ``cases``) against its own layers."""
+    return check_cases(
+        store.cases() if cases is None else cases, store.townships(), store.permits(), store.county(),
+        tolerance_m=tolerance_m,
+    )
+
+
+def results_to_records(results: pd.DataFrame) -> list[dict]:
+    """Check results as plain JSON-ready dicts (NaN → None, numpy numbers → Python numbers)."""
+    out = []
+    for rec in results.to_dict("records"):
+        clean = {}
+        for k, v in rec.items():
+            if isinstance(v, float) and v != v:
+                v = None
+            elif hasattr(v, "item"):
+                v = v.item()
+            clean[k] = v
+        out.append(clean)
+    return out

@@ -1,0 +1,72 @@
+"""Per-township statistics of the campaign (the table of ``python -m cases stats``)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from cases.model import CATEGORIES, CLOSED_STATUS, RECTIFIED_STATUSES, TOWNSHIPS
+from geo.crs import M2_PER_MU, to_area_crs
+
+TOTAL = "合计"
+#: Statistics columns: JSON key → Chinese header.
+STAT_COLUMNS: dict[str, str] = {
+    "township": "乡镇",
+    "land_cases": "用地案件",
+    "mining_cases": "采矿案件",
+    **{f"cat_{k}": f"类别{k}" for k in CATEGORIES},
+    "area_mu": "面积（亩）",
+    "fine_wan": "罚款（万元）",
+    "criminal_persons": "追刑（人）",
+    "accountability_persons": "追责（人）",
+    "rectified": "整改到位",
+    "closed": "已销号",
+}
+
+
+def case_area_mu(cases: gpd.GeoDataFrame) -> np.ndarray:
+    """Area of each case in 亩: from the polygon (area CRS), or the declared 亩数 for a point."""
+    if len(cases) == 0:
+        return np.zeros(0)
+    geoms = np.asarray(to_area_crs(cases).geometry.values)
+    poly = shapely.get_type_id(geoms) != 0
+    declared = pd.to_numeric(cases.get("area_mu_declared"), errors="coerce")
+    declared = declared.fillna(0.0).to_numpy() if declared is not None else np.zeros(len(cases))
+    return np.where(poly, shapely.area(geoms) / M2_PER_MU, declared)
+
+
+def township_stats(cases: gpd.GeoDataFrame, *, townships: tuple[str, ...] = TOWNSHIPS) -> pd.DataFrame:
+    """One row per township (all of them, even with no case) plus a 合计 row.
+
+    Cases count in their declared responsible township (``township``).  整改到位 counts cases whose
+    status is 乡镇已验收 or later; 已销号 counts closed cases.
+    """
+    df = pd.DataFrame({
+        "township": pd.Categorical(cases["township"].astype(str), categories=list(townships)),
+        "land_cases": (cases["kind"] == "land").astype(int).to_numpy(),
+        "mining_cases": (cases["kind"] == "mining").astype(int).to_numpy(),
+        **{f"cat_{k}": (cases["category"].astype(int) == k).astype(int).to_numpy() for k in CATEGORIES},
+        "area_mu": case_area_mu(cases),
+        "fine_wan": pd.to_numeric(cases["fine_wan"], errors="coerce").fillna(0).to_numpy(),
+        "criminal_persons": pd.to_numeric(cases["criminal_persons"], errors="coerce").fillna(0).astype(int).to_numpy(),
+        "accountability_persons": pd.to_numeric(cases["accountability_persons"], errors="coerce").fillna(0).astype(int).to_numpy(),
+        "rectified": cases["status"].isin(RECTIFIED_STATUSES).astype(int).to_numpy(),
+        "closed": (cases["status"] == CLOSED_STATUS).astype(int).to_numpy(),
+    })
+    table = df.groupby("township", observed=False).sum(numeric_only=True).reset_index()
+    table["township"] = table["township"].astype(str)
+    total = table.drop(columns="township").sum().to_frame().T
+    total.insert(0, "township", TOTAL)
+    table = pd.concat([table, total], ignore_index=True)
+    ints = [c for c in STAT_COLUMNS if c not in ("township", "area_mu", "fine_wan")]
+    table[ints] = table[ints].astype(int)
+    table["area_mu"] = table["area_mu"].astype(float).round(2)
+    table["fine_wan"] = table["fine_wan"].astype(float).round(2)
+    return table[list(STAT_COLUMNS)]
+
+
+def with_chinese_headers(table: pd.DataFrame) -> pd.DataFrame:
+    """The statistics table with Chinese column headers, for CSV/Excel/on-screen."""
+    return table.rename(columns=STAT_COLUMNS)
