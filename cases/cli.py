@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import sys
@@ -140,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--user", default="命令行")
     add_db(t)
     t.set_defaults(func=cmd_load_townships)
+
+    # Sub-commands of other modules: each module has register(sub, add_db).
+    for module in ("cases.cli_ledger", "cases.cli_briefing"):
+        importlib.import_module(module).register(sub, add_db)
     return p
 
 

@@ -1,0 +1,26 @@
+"""casemap — 代县用地用矿执法案件地图 (Streamlit entry point).
+
+Run with ``streamlit run app.py``.  This file only sets up the page and the navigation; each page is
+drawn by a module in ``ui/``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import (
+    page_briefing, page_cases, page_check, page_import, page_map, page_stats, page_timeline,
+)
+
+st.set_page_config(page_title="代县用地用矿执法案件地图", page_icon="🗺️", layout="wide")
+
+PAGES = [
+    st.Page(page_map.render, title="案件地图", icon="🗺️", url_path="map", default=True),
+    st.Page(page_check.render, title="越界核查", icon="📐", url_path="check"),
+    st.Page(page_stats.render, title="乡镇统计", icon="📊", url_path="stats"),
+    st.Page(page_timeline.render, title="专项行动进度", icon="📅", url_path="timeline"),
+    st.Page(page_cases.render, title="案件管理", icon="📝", url_path="cases"),
+    st.Page(page_import.render, title="导入导出", icon="📥", url_path="io"),
+    st.Page(page_briefing.render, title="简报输出", icon="🖨️", url_path="briefing"),
+]
+st.navigation(PAGES).run()

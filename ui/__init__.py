@@ -1,0 +1,1 @@
+"""Streamlit drawing code of casemap: one module per page, plus shared helpers in ``common``."""

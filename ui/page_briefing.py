@@ -1,0 +1,11 @@
+"""Page: 简报输出."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def render() -> None:
+    """Draw the page."""
+    st.header("简报输出")
+    st.info("本页面正在建设中。")
