@@ -27,7 +27,9 @@ def read_layer(path: str | Path, *, what: str = "文件", layer: str | None = No
     if not path.exists():
         raise LedgerFormatError(f"找不到{what}：{path}")
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+        # Dates stay text so that a bad date is reported by row, not as a driver error.
+        opts = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", datetime_as_string=True, **opts)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
         raise LedgerFormatError(f"无法读取{what} {path.name}：{exc}。支持 GeoJSON、GeoPackage、Shapefile 等格式。") from exc
     if frame.crs is None:
