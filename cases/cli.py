@@ -89,8 +89,18 @@ def cmd_init_demo(args: argparse.Namespace) -> int:
     """(Re)create a store holding the shipped boundaries and the demo data."""
     from cases.demo import init_demo
     from cases.store import open_store
+    from geo.errors import StoreError
 
     store = open_store(args.db)
+    n = len(store.cases())
+    if n and store.get_meta("is_demo") != "1":
+        if not args.force:
+            raise StoreError(
+                f"案件库 {store.path} 中已有 {n} 个真实案件，init-demo 会清空它们；"
+                "如确需重建示例库，请加 --force（会先备份原文件），或用 --db 指定新的文件。"
+            )
+        backup = store.backup()
+        print(f"已备份原案件库到 {backup}")
     counts = init_demo(store)
     print(f"已在 {store.path} 生成示例数据：{counts['cases']} 个案件，{counts['permits']} 个采矿许可证。")
     return 0
@@ -133,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("init-demo", help="（重新）生成示例数据案件库")
     add_db(d)
+    d.add_argument("--force", action="store_true", help="案件库中有真实案件时仍重建（先备份）")
     d.set_defaults(func=cmd_init_demo)
 
     t = sub.add_parser("load-townships", help="用官方乡镇界线替换示意界线")

@@ -172,6 +172,17 @@ class SQLiteStore:
                     con.execute(sql)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
 
+    def backup(self) -> Path:
+        """Copy the whole store to ``<name>.backup-<timestamp><suffix>`` beside it; return that path."""
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.stem}.backup-{stamp}{self.path.suffix}")
+        dest = sqlite3.connect(target)
+        try:
+            self._con.backup(dest)
+        finally:
+            dest.close()
+        return target
+
     # -- meta -------------------------------------------------------------------------------
     def data_version(self) -> int:
         """A number that grows with every write: a cache key for readers."""

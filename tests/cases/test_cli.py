@@ -140,3 +140,22 @@ def test_module_runs_from_repo_root(tmp_path):
     lines = out.stdout.strip().splitlines()
     assert lines[0].startswith("乡镇,用地案件,采矿案件,类别1") and len(lines) == 13
     assert "示意" in out.stderr
+
+
+def test_init_demo_refuses_to_wipe_real_cases(tmp_path, capsys):
+    import datetime as dt
+
+    from cases.model import Case
+    from cases.store import SQLiteStore
+
+    db = tmp_path / "real.db"
+    s = SQLiteStore(db)
+    s.upsert_cases([Case(case_id="REAL-1", kind="land", category=1, township="上馆镇",
+                         found_date=dt.date(2019, 7, 1), geometry=Point(112.95, 39.07))], user="甲")
+    s.close()
+    assert main(["init-demo", "--db", str(db)]) == 2
+    assert "已有 1 个真实案件" in capsys.readouterr().err
+    assert SQLiteStore(db).get_case("REAL-1").township == "上馆镇"
+    assert main(["init-demo", "--db", str(db), "--force"]) == 0
+    backups = list(tmp_path.glob("real.backup-*.db"))
+    assert len(backups) == 1 and SQLiteStore(backups[0]).get_case("REAL-1").case_id == "REAL-1"

@@ -124,3 +124,18 @@ def test_refuses_frames_without_crs(permit_1km, two_townships):
     f = frame_of([mine("x", box(E0, N0, E0 + 1, N0 + 1))]).set_crs(None, allow_override=True)
     with pytest.raises(CRSError, match="坐标系"):
         check_cases(f, two_townships, permit_1km, None)
+
+
+def test_non_convex_permit_distance_is_sampled(two_townships):
+    # A permit in two parts with a 200 m gap; the parcel lies along their top edges.  The farthest point of
+    # the parcel from the permit is mid-edge above the gap, (500, 500) → corner (400, 400): hypot(100, 100),
+    # while every vertex of the parcel is only 100 m away.
+    from geo.checks import check_cases
+    from tests.conftest import gk_frame
+
+    two = box(E0, N0, E0 + 400, N0 + 400).union(box(E0 + 600, N0, E0 + 1000, N0 + 400))
+    permits = gk_frame([{"permit_no": "M", "mineral": "煤"}], [two])
+    parcel = box(E0, N0 + 400, E0 + 1000, N0 + 500)
+    r = check_cases(frame_of([mine("c", parcel, permit_no="M")]), two_townships, permits, None).iloc[0]
+    assert r.max_outside_distance_m == pytest.approx(141.42, abs=0.5)
+    assert r.outside_area_m2 == pytest.approx(100_000, abs=1)
