@@ -10,7 +10,7 @@ import numpy as np
 import pyogrio
 import shapely
 
-from geo.crs import STORAGE_CRS, check_in_county_box, require_crs
+from geo.crs import STORAGE_CRS, check_in_county_box, diagnose_projected, require_crs
 from geo.errors import CRSError, GeometryError, LedgerFormatError, RowErrors
 
 BOUNDARY_DIR = Path(__file__).resolve().parent.parent / "data" / "boundaries"
@@ -34,8 +34,11 @@ def read_layer(path: str | Path, *, what: str = "文件", layer: str | None = No
         raise LedgerFormatError(f"无法读取{what} {path.name}：{exc}。支持 GeoJSON、GeoPackage、Shapefile 等格式。") from exc
     if frame.crs is None:
         raise CRSError(f"{what} {path.name} 未声明坐标系（CRS）；请设置为 CGCS2000 (EPSG:4490) 或 EPSG:4526/4547")
+    if len(frame) and not frame.geometry.is_empty.all():
+        why = diagnose_projected(tuple(frame.total_bounds), frame.crs)
+        if why:
+            raise CRSError(f"{what} {path.name}：{why}")
     try:
-        frame.crs.to_wkt()
         frame = frame.to_crs(STORAGE_CRS)
     except Exception as exc:  # pyproj raises its own error types for unusable CRSs
         raise CRSError(f"{what} {path.name} 的坐标系无法识别或无法转换到 CGCS2000：{exc}") from exc

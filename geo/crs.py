@@ -99,3 +99,29 @@ def check_in_county_box(geoms_lonlat: np.ndarray, labels: list[str]) -> list[str
         ) or "超出代县范围"
         out.append(f"{labels[i]}：{why}")
     return out
+
+
+def diagnose_projected(bounds: tuple[float, float, float, float], crs: CRS) -> str | None:
+    """Say why projected coordinates (x = easting, y = northing as stored) cannot be 代县 in ``crs``.
+
+    Catches X/Y swapped (northing stored as x), a missing or wrong zone prefix, and metres under a
+    geographic CRS.  Returns None when nothing is wrong that can be told from the numbers alone.
+    """
+    x0, y0, x1, y1 = bounds
+    if any(v != v for v in bounds):
+        return None
+    if crs.is_geographic:
+        return diagnose_lonlat(x0, y0) if abs(x0) > 1000 or abs(y0) > 1000 else None
+    if 4_000_000 < x0 < 5_000_000 and y0 > 1_000_000:
+        return (f"X/Y 疑似颠倒：x={x0:.0f} 像北坐标（X），y={y0:.0f} 像东坐标（Y）；"
+                "高斯-克吕格坐标中 X 为北坐标（约 43xxxxx），Y 为东坐标（约 38xxxxxx）")
+    zone_prefix = int(x0 // 1_000_000)
+    if x0 >= 1_000_000 and zone_prefix != ZONE:
+        return (f"东坐标 {x0:.0f} 的带号为 {zone_prefix}，不是代县所在的 3 度带第 {ZONE} 带"
+                f"（中央经线 {CENTRAL_MERIDIAN:g}°E）；请检查坐标系或换带")
+    epsg = crs.to_epsg()
+    if epsg == 4526 and x0 < 1_000_000:
+        return f"东坐标 {x0:.0f} 没有带号，却声明为 EPSG:4526（带带号）；请改为 EPSG:4547（不带带号）"
+    if epsg == 4547 and x0 >= 1_000_000:
+        return f"东坐标 {x0:.0f} 带有带号 {zone_prefix}，却声明为 EPSG:4547（不带带号）；请改为 EPSG:4526"
+    return None

@@ -159,3 +159,25 @@ def test_init_demo_refuses_to_wipe_real_cases(tmp_path, capsys):
     assert main(["init-demo", "--db", str(db), "--force"]) == 0
     backups = list(tmp_path.glob("real.backup-*.db"))
     assert len(backups) == 1 and SQLiteStore(backups[0]).get_case("REAL-1").case_id == "REAL-1"
+
+
+@pytest.mark.parametrize(
+    "point, crs, match",
+    [
+        (Point(4_325_000, 38_413_000), 4526, "X/Y 疑似颠倒"),
+        (Point(37_413_000, 4_325_000), 4526, "带号为 37，不是代县所在的 3 度带第 38 带"),
+        (Point(413_000, 4_325_000), 4526, "没有带号，却声明为 EPSG:4526"),
+        (Point(38_413_000, 4_325_000), 4547, "却声明为 EPSG:4547"),
+    ],
+)
+def test_projected_coordinates_are_diagnosed(tmp_path, db, capsys, point, crs, match):
+    path = write_cases(tmp_path / "gk.gpkg", [dict(case_id="x", kind="land", category=2)], [point], crs=crs)
+    assert main(["check", str(path), "--db", str(db)]) == 2
+    assert match in capsys.readouterr().err
+
+
+def test_gk_without_prefix_declared_4547_is_fine(tmp_path, db, capsys):
+    path = write_cases(tmp_path / "ok.gpkg", [dict(case_id="x", kind="land", category=2)],
+                       [box(413_000, 4_325_000, 413_100, 4_325_100)], crs=4547)
+    assert main(["check", str(path), "--db", str(db), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["area_m2"] == pytest.approx(10_000, abs=0.5)
