@@ -1,0 +1,248 @@
+"""Lean folium elements for casemap maps: compact GeoJSON layers with labels, a legend, basemaps.
+
+folium's own ``GeoJson`` embeds every property and a style per feature; with 10,000 cases that is
+tens of megabytes.  ``VectorLayer`` embeds one compact FeatureCollection (coordinates rounded to
+6 decimals ≈ 0.1 m, properties reduced to short keys) and a small style table, and builds tooltips
+and labels in the browser.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+#: Decimal places kept in lon/lat coordinates sent to the browser (1e-6° ≈ 0.1 m).
+COORD_DECIMALS = 6
+
+#: CSS of labels, the legend and an empty-basemap background; CJK fonts first.
+MAP_CSS = """
+<style>
+html .leaflet-container { background: #f3f1ea; font-family: "Noto Sans CJK SC", "Microsoft YaHei",
+  "PingFang SC", "Source Han Sans SC", sans-serif; }
+.casemap-label { background: none; border: none; box-shadow: none; white-space: nowrap;
+  font-size: 13px; font-weight: bold; color: #333; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
+.casemap-label span { position: absolute; transform: translate(-50%, -50%); }
+.casemap-label.permit { font-size: 11px; font-weight: normal; color: #6a3d9a; }
+.casemap-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 18px; max-height: 360px;
+  overflow-y: auto; }
+.casemap-legend i { display: inline-block; width: 14px; height: 11px; margin-right: 5px;
+  vertical-align: middle; border: 1px solid #555; }
+.casemap-legend b { display: block; margin-top: 3px; }
+</style>
+"""
+
+
+def encode_features(geoms: Sequence[shapely.Geometry] | np.ndarray, props: Sequence[dict[str, Any]]) -> str:
+    """A GeoJSON FeatureCollection string of lon/lat ``geoms`` with ``props``, coordinates rounded.
+
+    The text is safe to put inside a ``<script>`` element (``</`` is escaped).
+    """
+    arr = np.asarray(geoms, dtype=object)
+    if len(arr) == 0:
+        return '{"type":"FeatureCollection","features":[]}'
+    rounded = shapely.transform(arr, lambda c: np.round(c, COORD_DECIMALS))
+    gj = shapely.to_geojson(rounded)
+    parts = [
+        f'{{"type":"Feature","geometry":{g},"properties":{json.dumps(p, ensure_ascii=False, separators=(",", ":"))}}}'
+        for g, p in zip(gj, props)
+    ]
+    return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").replace("</", "<\\/")
+
+
+def label_points(geoms: Sequence[shapely.Geometry] | np.ndarray, texts: Sequence[str]) -> list[list]:
+    """``[lat, lon, text]`` for a label inside each geometry (its representative point)."""
+    pts = shapely.point_on_surface(np.asarray(geoms, dtype=object))
+    return [[round(float(y), COORD_DECIMALS), round(float(x), COORD_DECIMALS), _esc(t)]
+            for x, y, t in zip(shapely.get_x(pts), shapely.get_y(pts), texts)]
+
+
+class VectorLayer(Layer):
+    """One switchable overlay: a GeoJSON collection styled from a style table, with optional labels.
+
+    Parameters
+    ----------
+    data
+        FeatureCollection text from ``encode_features``.  A feature's ``s`` property indexes
+        ``styles``; ``t`` (if present) is its hover tooltip.
+    styles
+        Leaflet path options (``color``, ``weight``, ``fillColor``, ``fillOpacity``, ``dashArray``,
+        ``radius`` for points).
+    labels
+        ``[lat, lon, text]`` rows drawn as permanent text labels (``label_class`` CSS class).
+    interactive
+        False lets clicks pass through to the layers below (e.g. a highlight halo).
+    canvas
+        Draw on a canvas instead of SVG elements (for thousands of features).
+    centroid_markers
+        Also mark each polygon with a circle at its centre, so that small parcels stay visible and
+        clickable at county scale.
+    label_min_zoom
+        Labels show only from this zoom level on (e.g. permit numbers, which crowd a county view).
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function(group, map) {
+            var S = {{ this.styles_json }};
+            {%- if this.canvas %}
+            var R = L.canvas({padding: 0.5});
+            S = S.map(function(o) { return Object.assign({renderer: R}, o); });
+            {%- endif %}
+            L.geoJSON({{ this.data }}, {
+                interactive: {{ this.interactive_js }},
+                style: function(f) { return S[f.properties.s || 0]; },
+                pointToLayer: function(f, ll) { return L.circleMarker(ll, S[f.properties.s || 0]); },
+                onEachFeature: function(f, l) {
+                    var t = f.properties.t;
+                    if (t) { l.bindTooltip(t, {sticky: true}); }
+                    {%- if this.centroid_markers %}
+                    if (f.geometry.type !== 'Point') {
+                        var o = Object.assign({}, S[f.properties.s || 0], {interactive: {{ this.interactive_js }}});
+                        var c = L.circleMarker(l.getBounds().getCenter(), o).addTo(group);
+                        if (t) { c.bindTooltip(t, {sticky: true}); }
+                    }
+                    {%- endif %}
+                }
+            }).addTo(group);
+            var labels = L.layerGroup();
+            {{ this.labels_json }}.forEach(function(r) {
+                L.marker([r[0], r[1]], {interactive: false, keyboard: false,
+                    icon: L.divIcon({className: {{ this.label_class_json }}, html: '<span>' + r[2] + '</span>',
+                                     iconSize: null, iconAnchor: [0, 0]})}).addTo(labels);
+            });
+            function showLabels() {
+                var on = map.getZoom() >= {{ this.label_min_zoom }};
+                if (on && !group.hasLayer(labels)) { group.addLayer(labels); }
+                if (!on && group.hasLayer(labels)) { group.removeLayer(labels); }
+            }
+            map.on('zoomend', showLabels);
+            showLabels();
+        })({{ this.get_name() }}, {{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: str, styles: Sequence[dict[str, Any]], *, name: str,
+                 labels: Sequence[Sequence] = (), label_class: str = "casemap-label",
+                 interactive: bool = True, show: bool = True, canvas: bool = False,
+                 centroid_markers: bool = False, label_min_zoom: int = 0) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "VectorLayer"
+        self.data = data
+        self.styles_json = json.dumps(list(styles), ensure_ascii=False)
+        self.labels_json = json.dumps([list(r) for r in labels], ensure_ascii=False).replace("</", "<\\/")
+        self.label_class_json = json.dumps(label_class)
+        self.interactive_js = "true" if interactive else "false"
+        self.canvas = canvas
+        self.centroid_markers = centroid_markers
+        self.label_min_zoom = int(label_min_zoom)
+
+
+class Legend(MacroElement):
+    """A legend control (bottom right) from ``(title, [(colour, label, border), ...])`` sections."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: 'bottomright'});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create('div', 'casemap-legend');
+                div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str, str]]]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        rows = []
+        for title, items in sections:
+            rows.append(f"<b>{_esc(title)}</b>")
+            rows += [f'<i style="background:{fill};border-color:{border}"></i>{_esc(text)}<br>'
+                     for fill, text, border in items]
+        self.html_json = json.dumps("".join(rows), ensure_ascii=False).replace("</", "<\\/")
+
+
+def _esc(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """A tile basemap: ``url`` with {z}/{x}/{y} (and {s}), attribution, subdomains."""
+
+    name: str
+    url: str
+    attribution: str
+    subdomains: str = "abc"
+    max_zoom: int = 18
+    overlay_url: str = ""  # e.g. Tianditu's annotation layer
+
+
+NO_BASEMAP = "无底图（离线）"
+GCJ02_WARNING = ("注意：高德、腾讯等国内互联网地图使用 GCJ-02 加密坐标，与本系统的 CGCS2000 坐标相差数百米，"
+                 "不可作为底图套合；天地图与 CGCS2000 一致，可以使用。")
+
+
+def basemaps(*, tianditu_key: str = "", custom_url: str = "") -> dict[str, Basemap | None]:
+    """Available basemaps by Chinese name; the first (no basemap) always works offline.
+
+    Tianditu needs a key (``tianditu_key``); ``custom_url`` is a tile server on the local network.
+    """
+    out: dict[str, Basemap | None] = {NO_BASEMAP: None}
+    if custom_url:
+        out["本地瓦片服务"] = Basemap("本地瓦片服务", custom_url, "本地瓦片", subdomains="")
+    out["OpenStreetMap（需联网）"] = Basemap(
+        "OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "&copy; OpenStreetMap contributors", subdomains="", max_zoom=19)
+    if tianditu_key:
+        tdt = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+               "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+               "&TILECOL={x}&tk=" + tianditu_key)
+        for label, layer, note in (("天地图矢量（需联网）", "vec", "cva"), ("天地图影像（需联网）", "img", "cia")):
+            out[label] = Basemap(label, tdt.replace("{layer}", layer), "天地图 &copy; 国家地理信息公共服务平台",
+                                 subdomains="01234567", overlay_url=tdt.replace("{layer}", note))
+    return out
+
+
+class DrawLocalZh(MacroElement):
+    """Chinese button and hint texts for Leaflet.draw (add before the ``Draw`` plugin)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        if (L.drawLocal) {
+            var d = L.drawLocal.draw, e = L.drawLocal.edit;
+            d.toolbar.actions.text = '取消'; d.toolbar.actions.title = '取消绘制';
+            d.toolbar.finish.text = '完成'; d.toolbar.finish.title = '完成绘制';
+            d.toolbar.undo.text = '撤销最后一点'; d.toolbar.undo.title = '撤销最后一点';
+            d.toolbar.buttons.polygon = '画多边形（地块范围）';
+            d.toolbar.buttons.rectangle = '画矩形';
+            d.toolbar.buttons.marker = '标点';
+            d.handlers.polygon.tooltip.start = '单击开始画多边形';
+            d.handlers.polygon.tooltip.cont = '单击继续画';
+            d.handlers.polygon.tooltip.end = '单击第一个点结束';
+            d.handlers.rectangle.tooltip.start = '按住并拖动画矩形';
+            d.handlers.marker.tooltip.start = '单击地图放置点';
+            d.handlers.simpleshape.tooltip.end = '松开鼠标结束';
+            e.toolbar.actions.save.text = '保存'; e.toolbar.actions.cancel.text = '取消';
+            e.toolbar.actions.clearAll.text = '全部清除';
+            e.toolbar.buttons.edit = '编辑图形'; e.toolbar.buttons.remove = '删除图形';
+        }
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "DrawLocalZh"
