@@ -1,0 +1,265 @@
+"""拐点坐标: mining-permit boundaries given as numbered corner points in CGCS2000 3° Gauss-Krüger.
+
+A permit's area is published as lines ``点号, X, Y`` (X = northing, 7 digits; Y = easting, 8 digits
+with the zone prefix 38 or 6 digits without), one run of lines per ring, rings separated by a
+``*,上限标高,下限标高,,1`` line, a text line or a point number starting again at 1.  Heading lines
+carry 采矿许可证号, 采矿权人, 矿山名称, 开采矿种, 开采方式, 有效期限, 开采标高 and sometimes 带号 and
+坐标系.  Swapped X/Y are detected and fixed (with a note); a zone other than 38 or a datum other than
+CGCS2000 is refused with a message that names what was found.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+
+from geo.crs import ZONE, gk_to_lonlat
+from geo.errors import CRSError, GeometryError
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_ELEV = re.compile(
+    r"(?:标高|深度|高程)[^0-9\-]*?(-?\d+(?:\.\d+)?)\s*(?:米|m|M)?\s*(?:至|到|~|～|-|—|－|—)\s*(?:由)?\s*"
+    r"(-?\d+(?:\.\d+)?)"
+)
+_DATE = r"(\d{4})\s*(?:年|\.|-|/)\s*(\d{1,2})\s*(?:月|\.|-|/)\s*(\d{1,2})\s*日?"
+_VALIDITY = re.compile(_DATE + r"\s*(?:至|到|~|～|-|—|－)\s*" + _DATE)
+_META_KEYS = {
+    "permit_no": ("采矿许可证号", "许可证号", "采矿证号", "证号", "permit_no"),
+    "holder": ("采矿权人", "权利人", "holder"),
+    "mine_name": ("矿山名称", "mine_name"),
+    "mineral": ("开采矿种", "矿种", "mineral"),
+    "mining_method": ("开采方式", "mining_method"),
+    "validity": ("有效期限", "有效期", "validity"),
+    "zone": ("带号", "投影带号"),
+    "datum": ("坐标系", "坐标系统", "大地坐标系"),
+}
+_SPLIT = re.compile(r"\s*[:：=,，\t]\s*|\s{2,}")
+
+
+@dataclass
+class CornerPermit:
+    """One permit read from 拐点坐标 text: heading values, rings in Gauss-Krüger, elevations, notes."""
+
+    meta: dict[str, str] = field(default_factory=dict)
+    rings: list[list[tuple[float, float]]] = field(default_factory=list)  # (Y easting with prefix, X northing)
+    elevations: list[tuple[float, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    first_line: int = 0
+
+
+def _norm(line: str) -> str:
+    return unicodedata.normalize("NFKC", line).strip()
+
+
+def _meta_of(line: str) -> tuple[str, str] | None:
+    parts = [p for p in _SPLIT.split(line, maxsplit=1) if p is not None]
+    key = re.sub(r"\s+", "", parts[0]) if parts else ""
+    for name, keys in _META_KEYS.items():
+        if key in keys:
+            return name, (parts[1].strip().strip(",，") if len(parts) > 1 else "")
+    return None
+
+
+def _int_digits(v: float) -> int:
+    return len(str(int(abs(v))))
+
+
+def classify_pair(a: float, b: float, *, where: str) -> tuple[float, float, bool]:
+    """Return (Y easting with the 38 prefix, X northing, swapped) for a coordinate pair given as X, Y.
+
+    Raises CRSError for a zone other than 38 and GeometryError for numbers that are no GK pair.
+    """
+    da, db = _int_digits(a), _int_digits(b)
+    if da == 7 and db in (6, 8):
+        x, y, swapped = a, b, False
+    elif db == 7 and da in (6, 8):
+        x, y, swapped = b, a, True
+    else:
+        raise GeometryError(
+            f"{where}：坐标 ({a:g}, {b:g}) 不是 CGCS2000 高斯-克吕格坐标（应为 X 北坐标 7 位、"
+            "Y 东坐标 8 位含带号 38 或 6 位不含带号）"
+        )
+    if _int_digits(y) == 8:
+        zone = int(y // 1_000_000)
+        if zone != ZONE:
+            hint = "（疑似 6 度带）" if zone < 24 else ""
+            raise CRSError(
+                f"{where}：Y 坐标 {y:.2f} 的带号为 {zone}{hint}，不是代县所在的 3 度带第 {ZONE} 带"
+                "（中央经线 114°）；请转换为 CGCS2000 3 度带第 38 带坐标后再导入"
+            )
+    else:
+        y = y + ZONE * 1_000_000
+    return y, x, swapped
+
+
+def _point_of(line: str, *, where: str) -> tuple[str, float, float, bool] | None:
+    """(点号, Y, X, swapped) when ``line`` is a corner point, else None."""
+    nums = _NUMBER.findall(line)
+    big = [float(n) for n in nums if _int_digits(float(n)) >= 6]
+    if len(big) != 2 or re.search(r"[\u4e00-\u9fa5]{3,}", line):
+        return None
+    first = re.split(r"[\s,，;；、\t]+", line.strip(), maxsplit=1)[0]
+    pid = first if first and not (_NUMBER.fullmatch(first) and _int_digits(float(first)) >= 6) else ""
+    y, x, swapped = classify_pair(big[0], big[1], where=where)
+    return pid, y, x, swapped
+
+
+def parse_corner_text(text: str, *, source: str = "拐点坐标") -> list[CornerPermit]:
+    """Parse 拐点坐标 text into permits (one per 采矿许可证号 heading, or one when there is none).
+
+    Raises CRSError for a foreign zone or datum, GeometryError for a ring with fewer than 3 points.
+    """
+    permits: list[CornerPermit] = []
+    cur = CornerPermit()
+    ring: list[tuple[float, float]] = []
+    ring_ids: list[str] = []
+    swapped_any = False
+
+    def close_ring() -> None:
+        nonlocal ring, ring_ids
+        if ring:
+            if len(ring) > 3 and ring[0] == ring[-1]:
+                ring = ring[:-1]
+            if len(set(ring)) < 3:
+                raise GeometryError(
+                    f"{source}：第 {len(cur.rings) + 1} 个范围（点号 {'、'.join(ring_ids) or '无'}）只有 "
+                    f"{len(set(ring))} 个不同的点，至少需要 3 个点才能构成面"
+                )
+            cur.rings.append(ring)
+        ring, ring_ids = [], []
+
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = _norm(raw)
+        if not line or not line.strip(",，;； \t"):
+            continue
+        where = f"{source} 第 {n} 行"
+        meta = _meta_of(line)
+        if meta:
+            name, value = meta
+            if name == "permit_no" and (cur.rings or ring or cur.meta.get("permit_no")):
+                close_ring()
+                permits.append(cur)
+                cur = CornerPermit(first_line=n)
+            _check_meta(name, value, where=where)
+            if value:
+                cur.meta[name] = value
+            if name == "validity" or not cur.first_line:
+                cur.first_line = cur.first_line or n
+            continue
+        m = _ELEV.search(line)
+        if m and not line.startswith("*"):
+            a, b = float(m[1]), float(m[2])
+            cur.elevations.append((max(a, b), min(a, b)))
+            continue
+        if line.startswith("*"):
+            close_ring()
+            nums = [float(v) for v in _NUMBER.findall(line)]
+            if len(nums) >= 2:
+                cur.elevations.append((max(nums[0], nums[1]), min(nums[0], nums[1])))
+            continue
+        pt = _point_of(line, where=where)
+        if pt is None:
+            close_ring()  # any other text ends a ring
+            continue
+        pid, y, x, swapped = pt
+        swapped_any |= swapped
+        if ring and pid and ring_ids and _restarts(pid, ring_ids):
+            close_ring()
+        if len(ring) >= 3 and (y, x) == ring[0]:
+            ring.append((y, x))
+            ring_ids.append(pid)
+            close_ring()
+            continue
+        ring.append((y, x))
+        ring_ids.append(pid)
+    close_ring()
+    permits.append(cur)
+    permits = [p for p in permits if p.rings or p.meta]
+    if swapped_any:
+        for p in permits:
+            p.notes.append(f"{source}：坐标列顺序为 Y、X（X 应为 7 位北坐标），已自动交换为 X、Y")
+    if not any(p.rings for p in permits):
+        raise GeometryError(f"{source}：没有找到拐点坐标（应为“点号, X, Y”每行一个点）")
+    return permits
+
+
+def _restarts(pid: str, ids: list[str]) -> bool:
+    """True when point numbering starts again (…, 7, 8, 1) — the start of a new ring."""
+    a, b = re.sub(r"\D", "", pid), re.sub(r"\D", "", ids[-1])
+    return bool(a and b and int(a) == 1 and int(b) >= 3)
+
+
+def _check_meta(name: str, value: str, *, where: str) -> None:
+    if name == "zone":
+        nums = _NUMBER.findall(value)
+        if nums and int(float(nums[0])) != ZONE:
+            raise CRSError(f"{where}：带号为 {nums[0]}，不是代县所在的 3 度带第 {ZONE} 带；请转换为第 38 带坐标后再导入")
+    if name == "datum" and re.search(r"1980|西安|54|北京|WGS", value, re.I) and "2000" not in value:
+        raise CRSError(f"{where}：坐标系为「{value}」，本程序只接受 CGCS2000（2000 国家大地坐标系）3 度带坐标")
+
+
+def rings_to_polygon(rings: list[list[tuple[float, float]]], *, label: str) -> tuple[shapely.Geometry, list[str]]:
+    """Build a lon/lat (Multi)Polygon from Gauss-Krüger rings: rings inside another become holes.
+
+    Invalid shapes (a bow-tie from points in the wrong order) are repaired with make_valid and noted.
+    """
+    notes: list[str] = []
+    polys = sorted((Polygon(r) for r in rings), key=lambda p: -abs(p.area))
+    outers: list[list] = []  # [shell polygon, holes]
+    for p in polys:
+        host = next((o for o in outers if o[0].contains(p.representative_point())), None)
+        if host is not None and len(polys) > 1:
+            host[1].append(p.exterior.coords)
+        else:
+            outers.append([p, []])
+    parts = [Polygon(o[0].exterior.coords, o[1]) for o in outers]
+    geom: shapely.Geometry = parts[0] if len(parts) == 1 else MultiPolygon(parts)
+    if not geom.is_valid:
+        notes.append(f"{label}：范围图形自相交（{shapely.is_valid_reason(geom)}，常见于拐点顺序错误），已自动修复")
+        geom = _polygonal(shapely.make_valid(geom))
+    lonlat = shapely.transform(geom, lambda c: np.column_stack(gk_to_lonlat(c[:, 1], c[:, 0])))
+    return lonlat, notes
+
+
+def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
+    if g.geom_type == "GeometryCollection":
+        polys = [p for p in g.geoms if p.geom_type in ("Polygon", "MultiPolygon")]
+        return shapely.union_all(polys) if polys else g
+    return g
+
+
+def parse_corner_list(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
+    """A ledger cell holding 拐点 as ``1,X,Y;2,X,Y;…`` (or one point per line) → lon/lat polygon, notes."""
+    lines = re.split(r"[;；\n]+", str(text))
+    permits = parse_corner_text("\n".join(lines), source=label)
+    rings = [r for p in permits for r in p.rings]
+    geom, notes = rings_to_polygon(rings, label=label)
+    return geom, [n for p in permits for n in p.notes] + notes
+
+
+def parse_validity(value: str):
+    """(valid_from, valid_to) dates from "2015年1月1日至2025年1月1日" or "2015.1.1-2025.1.1"; (None, None) if absent."""
+    import datetime as dt
+
+    m = _VALIDITY.search(_norm(value or ""))
+    if not m:
+        return None, None
+    g = [int(v) for v in m.groups()]
+    return dt.date(g[0], g[1], g[2]), dt.date(g[3], g[4], g[5])
+
+
+def looks_like_corners(text: str) -> bool:
+    """True when ``text`` has at least three lines that read as corner points."""
+    count = 0
+    for line in text.splitlines():
+        try:
+            if _point_of(_norm(line), where="") is not None:
+                count += 1
+        except (CRSError, GeometryError):
+            count += 1
+    return count >= 3

@@ -1,0 +1,229 @@
+"""Ledger export: the seed's 附件2/附件3 tables as xlsx, ready to print on A4 landscape and to sign.
+
+The official columns are laid out exactly as in the seed (附件 label, title, 填报单位/填报时间 line,
+merged two-level header — three levels for 附件3 — rows, 填表说明 and 填报人/审核人/负责人).  To the
+right of them, outside the print area, a grey block "casemap 管理信息" holds what casemap needs to read
+the file back unchanged (案件编号, 违法类别, 责任乡镇, … and the geometry as WKT in CGCS2000 lon/lat);
+a WKT longer than an Excel cell holds goes to the sheet 几何.  验收情况 is written as 是/否; a fine not
+already named in 处罚决定及执行情况 is appended there as "（罚款X万元）".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from cases.ledger import GEOMETRY_REF, GEOMETRY_SHEET
+from cases.ledger_layout import EXTRA_COLUMNS, EXTRA_GROUP, OFFICIAL_COLUMNS
+from cases.ledger_rows import _fine_suffix
+from cases.ledger_values import to_township
+from cases.model import LAND, MINING
+from geo.errors import LedgerFormatError
+
+TITLES = {LAND: ("附件2", "代县违法违规用地清单"), MINING: ("附件3", "代县非法违法采矿清单")}
+NOTES = {
+    LAND: "1、“基本情况”简要说明违法主体、时间、地点、亩数等情况；2、“查处情况”说明地上违法违规建筑物是否符合规划、"
+          "是否强拆、是否复垦复绿等，追刑、追责写明人数，罚款金额以“万”为单位；3、“验收情况”只填写“是”与“否”。",
+    MINING: "1、“基本情况”简要说明违法主体、时间、地点、矿种、亩数等情况；2、“查处情况”说明矿产品是否收缴、设备是否没收等情况，"
+            "追刑、追责写明人数，罚款金额以“万”为单位；3、“验收情况”只填写“是”与“否”。",
+}
+_WIDTHS = {"seq": 5, "county": 8, "summary": 38, "handling": 14, "filing_authority": 12, "filing_date": 12,
+           "penalty": 24, "criminal_persons": 7, "accountability_persons": 7, "court_referral": 12, "remarks": 10,
+           "accept_county": 6, "accept_city": 6, "accept_province": 6}
+_BOOL = {"accept_county", "accept_city", "accept_province", "is_compliant", "is_accepted", "is_closed"}
+_DATE_FMT = 'yyyy"年"m"月"d"日"'
+_MAX_CELL = 32000
+_THIN = Side(style="thin", color="000000")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_GREY = PatternFill("solid", fgColor="EDEDED")
+_FONT = "宋体"
+
+
+def _put(ws, row: int, col: int, value: Any, *, align: Alignment = _CENTER, border: bool = True,
+         font: Font | None = None, fmt: str | None = None):
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text stays text, even "=…" (no formula injection)
+    cell.alignment = align
+    cell.font = font or Font(name=_FONT, size=10)
+    if border:
+        cell.border = _BOX
+    if fmt:
+        cell.number_format = fmt
+    return cell
+
+
+def _value(name: str, rec: dict[str, Any]) -> Any:
+    v = rec.get(name)
+    if name in _BOOL:
+        return "是" if bool(v) else "否"
+    if name == "penalty":
+        text, fine = str(v or ""), float(rec.get("fine_wan") or 0.0)
+        if fine and "万元" not in text:
+            text += _fine_suffix(fine)
+        return text
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if name == "seq":
+        return int(v)
+    if name == "category":
+        return int(v)
+    return v
+
+
+def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str, township: str | None = None,
+                 unit: str | None = None, fill_date: dt.date | None = None) -> Path:
+    """Write the cases of ``kind`` (optionally of one township) as the seed's 附件2/附件3 xlsx; return the path."""
+    if kind not in (LAND, MINING):
+        raise LedgerFormatError(f"--kind 应为 land（用地）或 mining（采矿），而不是「{kind}」")
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise LedgerFormatError(f"输出文件应以 .xlsx 结尾：{path.name}")
+    sel = cases[cases["kind"] == kind]
+    if township:
+        try:
+            township = to_township(township)
+        except ValueError as exc:
+            raise LedgerFormatError(f"--township {exc}") from None
+        sel = sel[sel["township"] == township]
+    sel = sel.assign(_s=sel["seq"].fillna(10**9)).sort_values(["_s", "case_id"]).drop(columns="_s")
+    official = OFFICIAL_COLUMNS[kind]
+    extras = [(f, label) for f, label, kinds in EXTRA_COLUMNS if kind in kinds]
+    n_off, depth = len(official), (3 if kind == MINING else 2)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TITLES[kind][1].removeprefix("代县")
+    geo_ws = None
+    # Heading: 附件 label, title, 填报单位/填报时间.
+    _put(ws, 1, 1, TITLES[kind][0], align=_LEFT, border=False, font=Font(name="黑体", size=12))
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=n_off)
+    _put(ws, 2, 1, TITLES[kind][1], border=False, font=Font(name="方正小标宋简体", size=18, bold=True))
+    ws.row_dimensions[2].height = 36
+    unit = unit if unit is not None else (f"{township}人民政府" if township else "")
+    when = fill_date or dt.date.today()
+    half = n_off // 2 + 1
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=half)
+    ws.merge_cells(start_row=3, start_column=half + 1, end_row=3, end_column=n_off)
+    _put(ws, 3, 1, f"填报单位：{unit}", align=_LEFT, border=False, font=Font(name=_FONT, size=11))
+    _put(ws, 3, half + 1, f"填报时间：{when.year}年{when.month}月{when.day}日",
+         align=Alignment(horizontal="right", vertical="center"), border=False, font=Font(name=_FONT, size=11))
+    top = 4
+    _header(ws, official, extras, top, depth)
+    first = top + depth
+    r = first
+    for rec in sel.to_dict("records"):
+        for c, (name, *_rest) in enumerate(official, start=1):
+            v = _value(name, rec)
+            align = _LEFT if name in ("summary", "penalty", "handling", "remarks", "court_referral") else _CENTER
+            _put(ws, r, c, v, align=align, fmt=_DATE_FMT if name == "filing_date" and v else None)
+        for c, (name, _label) in enumerate(extras, start=n_off + 1):
+            if name == "wkt":
+                g = rec.get("geometry")
+                v = shapely.to_wkt(g, rounding_precision=-1) if g is not None else None
+                if v and len(v) > _MAX_CELL:
+                    geo_ws = geo_ws or _geometry_sheet(wb)
+                    geo_ws.append([rec["case_id"], *[v[i:i + _MAX_CELL] for i in range(0, len(v), _MAX_CELL)]])
+                    v = GEOMETRY_REF
+            else:
+                v = _value(name, rec)
+            cell = _put(ws, r, c, v, align=_LEFT if name == "wkt" else _CENTER,
+                        fmt=_DATE_FMT if name == "found_date" and v else None)
+            cell.fill = _GREY
+        r += 1
+    last = r - 1
+    _footer(ws, kind, r + 0, n_off)
+    _print_setup(ws, official, extras, top, depth, last + 3, n_off)
+    ws.freeze_panes = ws.cell(row=first, column=4)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _header(ws, official, extras, top: int, depth: int) -> None:
+    bold = Font(name=_FONT, size=10, bold=True)
+    c = 1
+    while c <= len(official):
+        name, l1, l2, l3 = official[c - 1]
+        if not l2:
+            ws.merge_cells(start_row=top, start_column=c, end_row=top + depth - 1, end_column=c)
+            _put(ws, top, c, l1, font=bold)
+            c += 1
+            continue
+        span = sum(1 for o in official if o[1] == l1)
+        ws.merge_cells(start_row=top, start_column=c, end_row=top, end_column=c + span - 1)
+        _put(ws, top, c, l1, font=bold)
+        for k in range(span):
+            _, _, s2, s3 = official[c - 1 + k]
+            if s3 or depth == 2:
+                _put(ws, top + 1, c + k, s2, font=bold)
+                if s3:
+                    _put(ws, top + 2, c + k, s3, font=bold)
+            else:
+                ws.merge_cells(start_row=top + 1, start_column=c + k, end_row=top + depth - 1, end_column=c + k)
+                _put(ws, top + 1, c + k, s2, font=bold)
+        c += span
+    n_off = len(official)
+    ws.merge_cells(start_row=top, start_column=n_off + 1, end_row=top, end_column=n_off + len(extras))
+    _put(ws, top, n_off + 1, EXTRA_GROUP, font=bold).fill = _GREY
+    for k, (_name, label) in enumerate(extras):
+        col = n_off + 1 + k
+        if depth > 2:
+            ws.merge_cells(start_row=top + 1, start_column=col, end_row=top + depth - 1, end_column=col)
+        _put(ws, top + 1, col, label, font=bold).fill = _GREY
+    for r in range(top, top + depth):
+        for col in range(1, n_off + len(extras) + 1):
+            ws.cell(row=r, column=col).border = _BOX
+        ws.row_dimensions[r].height = 30
+
+
+def _footer(ws, kind: str, r: int, n_off: int) -> None:
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+    _put(ws, r, 1, "填表说明", font=Font(name=_FONT, size=10, bold=True))
+    ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=n_off)
+    _put(ws, r, 3, NOTES[kind], align=_LEFT)
+    for col in range(1, n_off + 1):
+        ws.cell(row=r, column=col).border = _BOX
+    ws.row_dimensions[r].height = 48
+    sign = r + 2
+    font = Font(name=_FONT, size=11)
+    for col, text in ((1, "填报人："), (n_off // 2 - 1, "审核人："), (n_off - 3, "负责人：")):
+        _put(ws, sign, col, text, align=_LEFT, border=False, font=font)
+
+
+def _print_setup(ws, official, extras, top: int, depth: int, last_row: int, n_off: int) -> None:
+    for c, (name, *_r) in enumerate(official, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = _WIDTHS.get(name, 10)
+    for k, (name, _label) in enumerate(extras):
+        ws.column_dimensions[get_column_letter(n_off + 1 + k)].width = 40 if name == "wkt" else 12
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = f"{top}:{top + depth - 1}"
+    ws.print_area = f"A1:{get_column_letter(n_off)}{last_row}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _geometry_sheet(wb: Workbook):
+    ws = wb.create_sheet(GEOMETRY_SHEET)
+    ws.append(["案件编号", "坐标（WKT，CGCS2000 经纬度，按顺序拼接）"])
+    ws.sheet_state = "hidden"
+    return ws
