@@ -30,9 +30,10 @@ html .leaflet-container { background: #f3f1ea; font-family: "Noto Sans CJK SC", 
   font-size: 13px; font-weight: bold; color: #333; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
 .casemap-label span { position: absolute; transform: translate(-50%, -50%); }
 .casemap-label.permit { font-size: 11px; font-weight: normal; color: #6a3d9a; }
-.casemap-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 18px; max-height: 360px;
+.casemap-legend { background: rgba(255,255,255,0.9); padding: 4px 8px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 11px; line-height: 16px; max-height: 300px;
   overflow-y: auto; }
+.casemap-legend summary { cursor: pointer; font-weight: bold; }
 .casemap-legend i { display: inline-block; width: 14px; height: 11px; margin-right: 5px;
   vertical-align: middle; border: 1px solid #555; }
 .casemap-legend b { display: block; margin-top: 3px; }
@@ -167,11 +168,12 @@ class Legend(MacroElement):
     def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str, str]]]]) -> None:
         super().__init__()
         self._name = "Legend"
-        rows = []
+        rows = ["<details open><summary>图例</summary>"]
         for title, items in sections:
             rows.append(f"<b>{_esc(title)}</b>")
             rows += [f'<i style="background:{fill};border-color:{border}"></i>{_esc(text)}<br>'
                      for fill, text, border in items]
+        rows.append("</details>")
         self.html_json = json.dumps("".join(rows), ensure_ascii=False).replace("</", "<\\/")
 
 

@@ -21,7 +21,7 @@ from folium.plugins import Draw
 
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES
 from geo.checks import FLAGS
-from geo.crs import STORAGE_CRS, require_crs
+from geo.crs import AREA_CRS, STORAGE_CRS, require_crs
 from geo.maplayers import MAP_CSS, Basemap, DrawLocalZh, Legend, VectorLayer, encode_features, label_points
 from geo.offline import AssetUrls, localize, served_assets
 
@@ -45,6 +45,8 @@ ALL_LAYERS = tuple(LAYER_NAMES)
 #: Above this many cases a layer is drawn on a canvas instead of SVG (much faster in the browser).
 CANVAS_THRESHOLD = 1500
 TOOLTIP_SEP = "｜"
+#: Choropleth classes, light to dark.
+CHORO_COLORS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
 #: Permit numbers are long: label them only from this zoom level on.
 PERMIT_LABEL_ZOOM = 13
 
@@ -165,6 +167,47 @@ def build_check_map(
     return localize(m, assets or served_assets())
 
 
+def build_choropleth(
+    townships: gpd.GeoDataFrame,
+    values: pd.Series,
+    *,
+    title: str,
+    county: gpd.GeoDataFrame | None = None,
+    basemap: Basemap | None = None,
+    assets: AssetUrls | None = None,
+    height: int = 520,
+) -> folium.Map:
+    """Townships shaded by ``values`` (a Series indexed by township name), five equal classes.
+
+    Each township is labelled with its name and value; a township missing from ``values`` counts 0.
+    """
+    towns = _lonlat(townships)
+    v = pd.to_numeric(values.reindex(towns["name"]), errors="coerce").fillna(0).to_numpy(float)
+    edges = np.linspace(v.min(), v.max(), len(CHORO_COLORS) + 1) if v.max() > v.min() else np.array([v.min()] * 2)
+    cls = np.clip(np.searchsorted(edges[1:-1], v, side="right"), 0, len(CHORO_COLORS) - 1) if len(edges) > 2 \
+        else np.zeros(len(v), int)
+    styles = [{"color": "#444444", "weight": 1.2, "fillColor": c, "fillOpacity": 0.8} for c in CHORO_COLORS]
+    fmt = (lambda x: f"{x:,.0f}") if np.allclose(v, np.round(v)) else (lambda x: f"{x:,.2f}")  # noqa: E731
+    texts = [f"{n} {fmt(x)}" for n, x in zip(towns["name"], v)]
+    m = _base_map(_lonlat(county) if county is not None else towns, basemap=basemap, height=height)
+    VectorLayer(encode_features(towns.geometry.values, [{"s": int(c), "t": t} for c, t in zip(cls, texts)]),
+                styles, name=title, labels=label_points(towns.geometry.values, texts)).add_to(m)
+    if county is not None:
+        _outline_layer(county, "county", _COUNTY_STYLE).add_to(m)
+    bins = [(CHORO_COLORS[i], f"{fmt(edges[i])} – {fmt(edges[i + 1])}", "#444") for i in range(len(edges) - 1)]
+    Legend([(title, bins)]).add_to(m)
+    return localize(m, assets or served_assets())
+
+
+def outside_part(subject: shapely.Geometry, permit: shapely.Geometry | None) -> shapely.Geometry | None:
+    """The part of ``subject`` (lon/lat) outside ``permit`` (lon/lat), computed in the area CRS."""
+    if subject is None or permit is None or subject.geom_type == "Point":
+        return None
+    pair = gpd.GeoSeries([subject, permit], crs=STORAGE_CRS).to_crs(AREA_CRS)
+    out = gpd.GeoSeries([pair.iloc[0].difference(pair.iloc[1])], crs=AREA_CRS).to_crs(STORAGE_CRS).iloc[0]
+    return None if out.is_empty else out
+
+
 def case_tooltips(cases: gpd.GeoDataFrame, checks: pd.DataFrame | None = None) -> np.ndarray:
     """Hover text of each case: ``编号｜类型｜乡镇｜状态[｜问题]`` (the id first, see ``case_id_from_tooltip``)."""
     kinds = cases["kind"].map(KINDS).fillna("")
@@ -275,6 +318,4 @@ def _legend(color_by: str, layers: set[str]) -> list:
         other.append(("#cab2d6", "采矿许可范围", "#6a3d9a"))
     if "townships" in layers:
         other.append(("#ffffff", "乡镇界线", "#555555"))
-    if "county" in layers:
-        other.append(("#ffffff", "县界", "#222222"))
-    return [first, ("图层", other)]
+    return [first, ("其他", other)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import mimetypes
 import os
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -10,9 +12,18 @@ import streamlit as st
 
 from cases.service import check_store, get_store, store_notes
 from cases.store import SQLiteStore, default_db_path
+from geo.errors import CasemapError
+from geo.maplayers import GCJ02_WARNING, Basemap, basemaps
+from geo.offline import AssetUrls, inline_assets, served_assets
 
 #: session_state keys, in one place.
 KEY_USER = "user"
+KEY_SELECTED_CASE = "selected_case"
+KEY_MAP_LAST_CLICK = "map_last_click"
+KEY_DRAWN = "drawn_geometry"
+
+#: The repository's static/ folder (served at /app/static/ when server.enableStaticServing is on).
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def db_path() -> str:
@@ -57,4 +68,64 @@ def version() -> int:
 def show_notes() -> None:
     """Banners for demo data and the approximate township layer."""
     for note in store_notes(store()):
-        st.warning(note, icon="⚠️")
+        st.warning(note, icon=":material/warning:")
+
+
+# -- maps: offline assets and basemaps ------------------------------------------------------
+
+def _static_serving_ok() -> bool:
+    """True when Streamlit serves static/*.js and *.css with their real MIME types.
+
+    Older (Tornado) Streamlit sends them as text/plain with ``nosniff``, and a Windows registry can
+    map .js to text/plain; browsers then refuse them, so the assets are inlined instead.
+    """
+    try:
+        from streamlit.web.server import app_static_file_handler as handler  # Streamlit < 1.50
+    except ImportError:
+        handler = None
+    if handler is not None and ".js" not in getattr(handler, "SAFE_APP_STATIC_FILE_EXTENSIONS", ()):
+        return False
+    if not st.get_option("server.enableStaticServing"):
+        return False
+    return (mimetypes.guess_type("a.js")[0] in ("text/javascript", "application/javascript")
+            and mimetypes.guess_type("a.css")[0] == "text/css")
+
+
+@st.cache_resource(show_spinner=False)
+def _inline_assets() -> AssetUrls:
+    return inline_assets(lambda rel: (STATIC_DIR / rel).read_bytes())
+
+
+def map_assets() -> AssetUrls:
+    """Where maps load Leaflet & co. from: served by Streamlit, or inlined ($CASEMAP_ASSETS=served|inline)."""
+    mode = os.environ.get("CASEMAP_ASSETS", "").strip().lower()
+    if mode == "inline" or (mode != "served" and not _static_serving_ok()):
+        return _inline_assets()
+    return served_assets()
+
+
+def available_basemaps() -> dict[str, Basemap | None]:
+    """Basemaps offered: none (offline), a local tile server ($CASEMAP_TILE_URL), OSM, Tianditu ($CASEMAP_TIANDITU_KEY)."""
+    return basemaps(tianditu_key=os.environ.get("CASEMAP_TIANDITU_KEY", ""),
+                    custom_url=os.environ.get("CASEMAP_TILE_URL", ""))
+
+
+def basemap_picker(*, key: str) -> Basemap | None:
+    """A sidebar choice of basemap, with the GCJ-02 warning."""
+    options = available_basemaps()
+    name = st.sidebar.selectbox("底图", list(options), key=key,
+                                help="默认不加载底图，离线可用。天地图需在环境变量 CASEMAP_TIANDITU_KEY 中设置密钥。")
+    st.sidebar.caption(GCJ02_WARNING)
+    return options[name]
+
+
+# -- user and errors ------------------------------------------------------------------------
+
+def user_name() -> str:
+    """The editor's name for the audit log (asked once per session, in the sidebar)."""
+    return st.sidebar.text_input("您的姓名（记入修改记录）", key=KEY_USER).strip()
+
+
+def show_error(exc: CasemapError) -> None:
+    """Show a casemap error (already in Chinese) to the user."""
+    st.error(str(exc), icon=":material/block:")

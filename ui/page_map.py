@@ -1,11 +1,146 @@
-"""Page: 案件地图."""
+"""Page: 案件地图 — the county map of cases, with filters, layers, legend and case details."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
+
+from cases.casefilter import ANY_FLAG, CaseFilter, filter_mask
+from cases.model import CATEGORIES, CATEGORY_SHORT, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES, TOWNSHIPS
+from geo.checks import FLAGS
+from geo.mapview import (
+    HIGHLIGHT_FLAGS, LAYER_NAMES, build_case_map, case_id_from_tooltip, view_for_bounds,
+)
+from ui import common
+
+WHOLE_COUNTY = "全县"
+MAP_KEY = "case_map"
+PICK_KEY = "map_pick"
+NONE = "（未选择）"
+_SIZE = {"width_px": 700, "height_px": 600}
 
 
 def render() -> None:
     """Draw the page."""
     st.header("案件地图")
-    st.info("本页面正在建设中。")
+    common.show_notes()
+    path, ver = common.db_path(), common.version()
+    cases = common.load_cases(path, ver)
+    checks = common.load_checks(path, ver)
+    county, towns, permits = common.load_layers(path, ver)
+
+    f, color_by, layers = _sidebar()
+    basemap = common.basemap_picker(key="map_basemap")
+    shown = cases[filter_mask(cases, checks, f)]
+    st.markdown(f"**筛选结果：{len(shown)} 个案件**（共 {len(cases)} 个）")
+
+    zoom_col, case_col = st.columns(2)
+    town = zoom_col.selectbox("缩放到乡镇", [WHOLE_COUNTY, *TOWNSHIPS], key="map_zoom_town")
+    ids = shown["case_id"].tolist()
+    zoom_case = case_col.selectbox("缩放到案件", [NONE, *ids], key="map_zoom_case")
+    center, zoom = _view(county, towns, shown, town, zoom_case)
+
+    map_col, detail_col = st.columns([5, 3])
+    with map_col:
+        m = build_case_map(shown, checks=checks, townships=towns, permits=permits, county=county,
+                           color_by=color_by, layers=layers, basemap=basemap, assets=common.map_assets())
+        out = st_folium(m, key=MAP_KEY, height=620, use_container_width=True, center=center, zoom=zoom,
+                        returned_objects=["last_object_clicked_tooltip"])
+        st.caption("单击案件查看详情；右上角图层按钮可开关图层。")
+    clicked = case_id_from_tooltip((out or {}).get("last_object_clicked_tooltip"), cases["case_id"])
+    if clicked and clicked != st.session_state.get(common.KEY_MAP_LAST_CLICK):
+        st.session_state[common.KEY_MAP_LAST_CLICK] = clicked
+        st.session_state[PICK_KEY] = clicked
+    with detail_col:
+        all_ids = cases["case_id"].tolist()
+        if st.session_state.get(PICK_KEY) not in (None, NONE, *all_ids):
+            st.session_state[PICK_KEY] = NONE
+        pick = st.selectbox("案件详情", [NONE, *all_ids], key=PICK_KEY)
+        if pick != NONE:
+            st.session_state[common.KEY_SELECTED_CASE] = pick
+            _detail(cases, checks, pick)
+        else:
+            st.info("在地图上单击一个案件，或在上面选择案件编号。")
+
+
+def _sidebar() -> tuple[CaseFilter, str, list[str]]:
+    sb = st.sidebar
+    sb.subheader("筛选")
+    towns = sb.multiselect("乡镇", TOWNSHIPS, key="flt_town", placeholder="全部乡镇")
+    kinds = sb.multiselect("类型", list(KINDS), format_func=KINDS.get, key="flt_kind", placeholder="用地和采矿")
+    cats = sb.multiselect("违法类别", list(CATEGORIES), key="flt_cat", placeholder="全部类别",
+                          format_func=lambda k: f"{k}. {CATEGORY_SHORT[k]}")
+    statuses = sb.multiselect("办理状态", STATUSES, key="flt_status", placeholder="全部状态")
+    flag_opts = [ANY_FLAG, *FLAGS]
+    flags = sb.multiselect("核查问题", flag_opts, key="flt_flag", placeholder="不限",
+                           format_func=lambda c: "任一问题" if c == ANY_FLAG else FLAGS[c])
+    dates = sb.date_input("发现日期范围", value=(), key="flt_dates", format="YYYY-MM-DD")
+    text = sb.text_input("搜索（案件编号 / 违法主体 / 地点）", key="flt_text")
+    d0, d1 = (tuple(dates) + (None, None))[:2] if isinstance(dates, (tuple, list)) else (dates, None)
+    sb.subheader("显示")
+    color_by = sb.radio("案件着色", ["status", "category"], key="map_color", horizontal=True,
+                        format_func={"status": "按办理状态", "category": "按违法类别"}.get)
+    layers = [k for k, name in LAYER_NAMES.items() if sb.checkbox(name, value=True, key=f"layer_{k}")]
+    f = CaseFilter(tuple(towns), tuple(kinds), tuple(cats), tuple(statuses), tuple(flags),
+                   d0 if isinstance(d0, dt.date) else None, d1 if isinstance(d1, dt.date) else None, text)
+    return f, color_by, layers
+
+
+def _view(county, towns, shown, town: str, case_id: str):
+    if case_id != NONE:
+        g = shown.loc[shown["case_id"] == case_id].geometry
+        b = g.buffer(0.002).total_bounds
+        return view_for_bounds(b, max_zoom=16, **_SIZE)
+    if town != WHOLE_COUNTY:
+        return view_for_bounds(towns.loc[towns["name"] == town].total_bounds, **_SIZE)
+    return view_for_bounds(county.total_bounds, **_SIZE) if len(county) else (None, None)
+
+
+def _detail(cases, checks, case_id: str) -> None:
+    row = cases.loc[cases["case_id"] == case_id].iloc[0]
+    res = checks.loc[checks["case_id"] == case_id]
+    st.subheader(f"{case_id}（{KINDS.get(row['kind'], row['kind'])}）")
+    st.write(f"**{row['township']}** · 类别 {row['category']}（{CATEGORY_SHORT.get(int(row['category']), '')}）"
+             f" · 状态：**{row['status']}**")
+    if len(res):
+        _check_summary(res.iloc[0])
+    ledger = [(FIELD_LABELS.get(n, n), row.get(n)) for n in
+              ("case_id", "township", "status", "found_date", "permit_no", "category")]
+    ledger += [(f.label, row.get(f.name)) for f in LEDGER_FIELDS if row["kind"] in f.kinds]
+    table = pd.DataFrame({"字段": [k for k, _ in ledger], "内容": [_fmt(v) for _, v in ledger]})
+    st.dataframe(table, hide_index=True, height=420)
+
+
+def _check_summary(r) -> None:
+    flags = [FLAGS[c] for c in r["flags"]]
+    serious = [FLAGS[c] for c in r["flags"] if c in HIGHLIGHT_FLAGS]
+    if serious:
+        st.error("核查问题：" + "、".join(flags), icon=":material/flag:")
+    elif flags:
+        st.warning("核查问题：" + "、".join(flags))
+    else:
+        st.success("核查未发现问题")
+    c1, c2 = st.columns(2)
+    c1.metric("面积（亩）", f"{r['area_mu']:.2f}", help=f"{r['area_m2']:.0f} 平方米")
+    c2.metric("所在乡镇（核查）", r["township"] or "—")
+    if isinstance(r["permit_no"], str) and r["permit_no"]:
+        c3, c4 = st.columns(2)
+        c3.metric("许可范围外面积", f"{r['outside_area_mu']:.2f} 亩", help=f"{r['outside_area_m2']:.0f} 平方米")
+        c4.metric("最远越界距离", f"{r['max_outside_distance_m']:.1f} 米")
+        st.caption(f"采矿许可证：{r['permit_no']}；许可范围外 {r['outside_area_m2']:.0f} 平方米")
+    towns = r["townships"] or []
+    if len(towns) > 1:
+        st.caption("跨乡镇：" + "、".join(f"{t['name']} {t['area_mu']:.2f} 亩" for t in towns))
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
