@@ -137,6 +137,8 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
     if township is None:
         res.errors.append(f"{row.where('township')}：无法确定责任乡镇；请填写“责任乡镇”列，或在填报单位中写明乡镇")
     geom, gnotes = _geometry(row, res, old, county)
+    if old is not None and same_geometry(old.geometry, geom):
+        geom = old.geometry  # vertex order or 1e-7° rounding of an exchange format is no change
     if res.errors:
         return res
     facts = extract_facts(summary, kind=kind)
@@ -185,6 +187,13 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
     res.notes += gnotes
     res.case = Case(**{k: rec[k] for k in rec if k in Case.__dataclass_fields__})
     return res
+
+
+def same_geometry(a: shapely.Geometry | None, b: shapely.Geometry | None, *, tolerance: float = 1e-7) -> bool:
+    """True when ``a`` and ``b`` are the same shape up to vertex order, ring orientation and ``tolerance`` degrees."""
+    if a is None or b is None:
+        return a is b
+    return bool(shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), tolerance))
 
 
 def _missing_field(label: str) -> str:
