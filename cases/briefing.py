@@ -190,7 +190,7 @@ def snapshot_content(store, request: SnapshotRequest) -> tuple[MapContent, tuple
     return content, extent
 
 
-def render_snapshot(store, request: SnapshotRequest, *, size: str = "A4", landscape: bool = True,
+def render_snapshot(store, request: SnapshotRequest, *, size: str = "A4", landscape: bool = False,
                     dpi: float = 150) -> Figure:
     """The snapshot Figure of ``request``."""
     content, extent = snapshot_content(store, request)
@@ -201,8 +201,10 @@ def render_snapshot(store, request: SnapshotRequest, *, size: str = "A4", landsc
 def _pdf_fonts() -> Iterator[None]:
     import matplotlib
 
-    # TrueType/CID fonts in PDFs: Chinese text stays text (searchable, copyable), font embedded.
-    with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
+    from cases.fonts import cjk_font
+
+    # The CJK font is embedded (subset) with a ToUnicode map: Chinese text stays searchable.
+    with matplotlib.rc_context({"pdf.fonttype": cjk_font().pdf_fonttype}):
         yield
 
 
@@ -229,7 +231,7 @@ def _metadata(fmt: str) -> dict:
 
 
 def write_snapshot(store, out: str | os.PathLike, request: SnapshotRequest = SnapshotRequest(), *,
-                   size: str = "A4", landscape: bool = True, dpi: float = 150) -> Path:
+                   size: str = "A4", landscape: bool = False, dpi: float = 150) -> Path:
     """Write the map snapshot of ``request`` to ``out`` (.png or .pdf); return the path."""
     path = check_suffix(out, OUTPUT_SUFFIXES)
     if dpi < 30 or dpi > 1200:
@@ -240,9 +242,41 @@ def write_snapshot(store, out: str | os.PathLike, request: SnapshotRequest = Sna
     return path
 
 
-def snapshot_bytes(store, request: SnapshotRequest, *, fmt: str, size: str = "A4", landscape: bool = True,
+def snapshot_bytes(store, request: SnapshotRequest, *, fmt: str, size: str = "A4", landscape: bool = False,
                    dpi: float = 150) -> bytes:
     """The snapshot as PNG or PDF bytes (for download buttons)."""
     buf = io.BytesIO()
     save_figure(render_snapshot(store, request, size=size, landscape=landscape, dpi=dpi), buf, fmt=fmt)
     return buf.getvalue()
+
+
+# -- check sheets -------------------------------------------------------------------------------
+def township_case_ids(store, township: str) -> list[str]:
+    """Ids of the cases declared in ``township``, sorted; ValidationError for an unknown township."""
+    if township not in TOWNSHIPS:
+        raise ValidationError(f"乡镇「{township}」无效，应为：{'、'.join(TOWNSHIPS)}")
+    cases = store.cases()
+    ids = sorted(cases.loc[cases["township"] == township, "case_id"].astype(str))
+    if not ids:
+        raise ValidationError(f"{township}在案件库中没有案件，无法生成核查单图册")
+    return ids
+
+
+def write_sheets(store, out: str | os.PathLike | io.BytesIO, case_ids: list[str], *, unit: str | None = None,
+                 day: dt.date | None = None, dpi: float = 150) -> int:
+    """Write one A4 check sheet per case into one PDF (an atlas when several); return the page count."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from cases.briefing_sheet import sheet_data, sheet_page
+
+    if not isinstance(out, io.BytesIO):
+        out = check_suffix(out, (".pdf",))
+        out.parent.mkdir(parents=True, exist_ok=True)
+    sheets = sheet_data(store, case_ids, unit=producing_unit(store, unit), day=day)
+    font = font_family()
+    with _pdf_fonts(), PdfPages(out, metadata={"Title": "案件核查单", "Creator": "casemap"}) as pdf:
+        for i, data in enumerate(sheets, start=1):
+            page = sheet_page(data, font=font, dpi=dpi, page_no=i if len(sheets) > 1 else None,
+                              page_count=len(sheets) if len(sheets) > 1 else None)
+            pdf.savefig(page.fig)
+    return len(sheets)

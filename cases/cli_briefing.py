@@ -1,10 +1,92 @@
-"""Sub-commands registered into ``python -m cases`` (filled in by their issue)."""
+"""Sub-commands ``snapshot``, ``sheet`` and ``bulletin`` of ``python -m cases`` (briefing outputs)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Callable
 
+from cases.model import parse_date
+from geo.errors import ValidationError
+
+FILTER_HELP = ("筛选条件 键=值，可重复；同一键的多个值为“或”（可用逗号分隔），不同键为“且”。键：kind（land/mining 或 用地/采矿）、"
+               "status（办理状态）、flag（核查标记代码或中文，如 OUT_OF_BOUNDS/越界开采）、category（1–10 或简称）、"
+               "township（乡镇）。例：--filter kind=mining --filter status=已立案 --filter flag=OUT_OF_BOUNDS --filter category=7")
+
+
+def _date(text: str | None, label: str):
+    return parse_date(text, field_label=label) if text else None
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """Write a map snapshot (PNG or PDF)."""
+    from cases.briefing import SnapshotRequest, write_snapshot
+    from cases.service import get_store
+
+    store = get_store(args.db)
+    request = SnapshotRequest(township=args.township, case_id=args.case, filters=tuple(args.filter or ()),
+                              title=args.title, unit=args.unit, date=_date(args.date, "--date"))
+    path = write_snapshot(store, args.out, request, size=args.size, landscape=args.landscape, dpi=args.dpi)
+    orient = "横向" if args.landscape else "纵向"
+    print(f"已生成地图：{path}（{args.size} {orient}，{args.dpi:g} dpi）")
+    return 0
+
+
+def cmd_sheet(args: argparse.Namespace) -> int:
+    """Write the check sheet of one case, or the atlas of a township (one page per case)."""
+    from cases.briefing import township_case_ids, write_sheets
+    from cases.service import get_store
+
+    if bool(args.case_id) == bool(args.township):
+        raise ValidationError("请给出一个案件编号（sheet CASE_ID --out 文件.pdf），或用 --township 乡镇 生成该乡镇全部案件的核查单图册，二者选一")
+    store = get_store(args.db)
+    ids = [args.case_id] if args.case_id else township_case_ids(store, args.township)
+    pages = write_sheets(store, args.out, ids, unit=args.unit, day=_date(args.date, "--date"))
+    what = f"案件 {args.case_id} 的核查单" if args.case_id else f"{args.township}核查单图册（{pages} 个案件）"
+    print(f"已生成{what}：{args.out}，共 {pages} 页")
+    return 0
+
+
+def cmd_bulletin(args: argparse.Namespace) -> int:
+    """Write the semimonthly bulletin (.docx or .pdf)."""
+    from cases.bulletin import write_bulletin
+    from cases.service import get_store
+
+    store = get_store(args.db)
+    day = _date(args.date, "--date")
+    path, bulletin = write_bulletin(store, args.out, day=day, since=_date(args.since, "--since"), unit=args.unit)
+    print(f"已生成通报：{path}（{bulletin.title_date}，第 {bulletin.number} 期，变化统计自 {bulletin.since_text}）")
+    return 0
+
 
 def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add this module's sub-commands to the CLI."""
+    s = sub.add_parser("snapshot", help="导出地图（PNG/PDF）：图名、图例、比例尺、指北针、坐标系说明、制图单位")
+    s.add_argument("--township", metavar="NAME", help="只画该乡镇（范围与案件）")
+    s.add_argument("--case", metavar="ID", help="以该案件为中心（含其采矿许可范围）")
+    s.add_argument("--filter", action="append", metavar="KEY=VALUE", help=FILTER_HELP)
+    s.add_argument("--out", required=True, metavar="FILE.png|.pdf", help="输出文件，按扩展名输出 PNG 或 PDF")
+    s.add_argument("--dpi", type=float, default=150, help="分辨率（PNG 像素密度），默认 150")
+    s.add_argument("--size", type=str.upper, choices=("A4", "A3"), default="A4", help="纸张大小，默认 A4")
+    s.add_argument("--landscape", action="store_true", help="横向（默认纵向）")
+    s.add_argument("--title", help="图名（默认按范围自动生成）")
+    s.add_argument("--unit", help="制图单位（默认 代县自然资源局）")
+    s.add_argument("--date", metavar="YYYY-MM-DD", help="图上日期（默认今天）")
+    add_db(s)
+    s.set_defaults(func=cmd_snapshot)
+
+    h = sub.add_parser("sheet", help="案件核查单（PDF，A4 一页）；--township 生成乡镇核查单图册（每案一页）")
+    h.add_argument("case_id", nargs="?", metavar="CASE_ID")
+    h.add_argument("--township", metavar="NAME", help="该乡镇全部案件，每案一页")
+    h.add_argument("--out", required=True, metavar="FILE.pdf")
+    h.add_argument("--unit", help="制表单位（默认 代县自然资源局）")
+    h.add_argument("--date", metavar="YYYY-MM-DD", help="生成日期（默认今天）")
+    add_db(h)
+    h.set_defaults(func=cmd_sheet)
+
+    b = sub.add_parser("bulletin", help="半月通报（每月15日、30日）：阶段、分乡镇进展、全县分布图、逾期事项、本期变化")
+    b.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="通报日期")
+    b.add_argument("--since", metavar="YYYY-MM-DD", help="变化统计起始日（默认上一期通报日，即此前最近的15日或30日）")
+    b.add_argument("--out", required=True, metavar="FILE.docx|.pdf", help="输出 Word（.docx，可编辑）或 PDF")
+    b.add_argument("--unit", help="发文单位（默认 县专项行动领导组办公室）")
+    add_db(b)
+    b.set_defaults(func=cmd_bulletin)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import math
 import unicodedata
 
+import matplotlib.patheffects as pe
 import numpy as np
+import shapely
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.axes import Axes
 from matplotlib.patches import Polygon as MplPolygon
 from matplotlib.patches import Rectangle
+from matplotlib.path import Path as MplPath
 
 from geo.errors import ValidationError
 
@@ -23,6 +27,16 @@ PAGE_SIZES_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A3": (29
 CRS_NOTE = ("坐标系：2000国家大地坐标系（CGCS2000）\n投影：高斯-克吕格投影，3度带第38带\n"
             "中央经线114°E（EPSG:4526），坐标单位：米")
 HALO = "white"
+#: Colours and hatches of every layer (the check sheet uses the same, so a test can sample them).
+STYLE: dict[str, dict] = {
+    "county": {"edgecolor": "#000000", "linewidth": 1.6},
+    "township": {"edgecolor": "#6b6b6b", "linewidth": 0.7, "linestyle": (0, (4, 2))},
+    "permit": {"facecolor": "#cfe2f3", "edgecolor": "#1f5fa8", "linewidth": 0.9},
+    "land": {"facecolor": "#fdb863", "edgecolor": "#c05a00", "linewidth": 0.6},
+    "mining": {"facecolor": "#b08bd3", "edgecolor": "#5e2b97", "linewidth": 0.6},
+    "outside": {"facecolor": "#ffd1dc", "edgecolor": "#e8001c", "linewidth": 0.8, "hatch": "////"},
+    "mask": {"facecolor": "#ececec", "edgecolor": "none"},
+}
 
 
 def page_size_mm(size: str, *, landscape: bool) -> tuple[float, float]:
@@ -39,17 +53,45 @@ def text_em(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.58 for ch in text)
 
 
+def _tokens(para: str) -> list[str]:
+    """Wide characters one by one; runs of narrow characters (words, numbers, dates) kept whole."""
+    out: list[str] = []
+    run = ""
+    for ch in para:
+        if unicodedata.east_asian_width(ch) in "WF" or ch == " ":
+            if run:
+                out.append(run)
+                run = ""
+            out.append(ch)
+        else:
+            run += ch
+    if run:
+        out.append(run)
+    return out
+
+
 def wrap_cjk(text: str, max_em: float) -> list[str]:
-    """Break ``text`` into lines no wider than ``max_em`` (CJK-aware; keeps explicit newlines)."""
+    """Break ``text`` into lines no wider than ``max_em`` (CJK-aware; keeps explicit newlines).
+
+    Lines break between wide characters and around runs of narrow ones; a run too long for a
+    line of its own is cut.
+    """
     lines: list[str] = []
     for para in str(text).split("\n"):
         line, width = "", 0.0
-        for ch in para:
-            w = text_em(ch)
+        for tok in _tokens(para):
+            w = text_em(tok)
             if width + w > max_em and line:
-                lines.append(line)
+                lines.append(line.rstrip())
                 line, width = "", 0.0
-            line += ch
+                if tok == " ":
+                    continue
+            while w > max_em and len(tok) > 1:  # a run longer than a line
+                cut = max(1, int(len(tok) * (max_em - width) / w))
+                lines.append(line + tok[:cut])
+                line, width, tok = "", 0.0, tok[cut:]
+                w = text_em(tok)
+            line += tok
             width += w
         lines.append(line)
     return lines
@@ -104,35 +146,41 @@ def nice_round(value: float) -> float:
     return round(value / exp) * exp
 
 
-def draw_scale_bar(ax: Axes, *, font: str, fontsize: float = 7.0, loc: tuple[float, float] = (0.04, 0.04),
+def draw_scale_bar(ax: Axes, *, font: str, fontsize: float = 7.0, loc: tuple[float, float] = (0.03, 0.03),
                    fraction: float = 0.22) -> float:
     """Draw an alternating black/white scale bar in ``ax`` (data in metres); return its length (m).
 
-    ``loc`` is the lower-left corner in axes fractions; the bar is at most ``fraction`` of the width.
-    Lengths of 1 km or more are labelled in km, shorter ones in m.
+    ``loc`` is the lower-left corner of its white box in axes fractions; the bar is at most
+    ``fraction`` of the map width.  Lengths of 1 km or more are labelled in km, shorter ones in m.
+    The representative fraction (比例尺 1:n) holds when the page is printed at its size.
     """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = nice_length((x1 - x0) * fraction)
     unit, div = ("km", 1000.0) if length >= 1000 else ("m", 1.0)
-    bx = x0 + loc[0] * (x1 - x0)
-    by = y0 + loc[1] * (y1 - y0)
-    bh = (y1 - y0) * 0.008
-    pad_x, pad_y = (x1 - x0) * 0.012, (y1 - y0) * 0.012
-    ax.add_patch(Rectangle((bx - pad_x, by - pad_y), length + 3.2 * pad_x, bh + (y1 - y0) * 0.06,
-                           facecolor="white", edgecolor="#888888", linewidth=0.4, alpha=0.9, zorder=20))
+    per_mm = map_scale(ax) / 1000.0  # data metres per paper millimetre
+    pt = MM_PER_INCH / 72.0 * per_mm  # data metres per point
+    pad, bar_h, gap = 1.6 * per_mm, 1.4 * per_mm, 0.8 * per_mm
+    bx = x0 + loc[0] * (x1 - x0) + pad
+    by = y0 + loc[1] * (y1 - y0) + pad
+    num_y = by + bar_h + gap
+    title_y = num_y + fontsize * pt * 1.25 + gap
+    unit_w = text_em(unit) * fontsize * pt
+    box_w = max(length + fontsize * pt + unit_w + gap, text_em("比例尺 1:000 000") * fontsize * pt) + 2 * pad
+    ax.add_patch(Rectangle((bx - pad, by - pad), box_w, title_y + fontsize * pt * 1.2 + pad - (by - pad),
+                           facecolor="white", edgecolor="#888888", linewidth=0.4, alpha=0.92, zorder=20))
     n = 4
     seg = length / n
     for i in range(n):
-        ax.add_patch(Rectangle((bx + i * seg, by), seg, bh, facecolor="black" if i % 2 == 0 else "white",
+        ax.add_patch(Rectangle((bx + i * seg, by), seg, bar_h, facecolor="black" if i % 2 == 0 else "white",
                                edgecolor="black", linewidth=0.6, zorder=21))
     for val in (0.0, length / 2, length):
-        ax.text(bx + val, by + bh * 1.8, f"{val / div:g}", ha="center", va="bottom", fontsize=fontsize,
+        ax.text(bx + val, num_y, f"{val / div:g}", ha="center", va="bottom", fontsize=fontsize,
                 fontfamily=font, zorder=22)
-    ax.text(bx + length + pad_x * 0.4, by + bh * 0.5, unit, ha="left", va="center", fontsize=fontsize,
+    ax.text(bx + length + fontsize * pt * 0.9, by + bar_h / 2, unit, ha="left", va="center", fontsize=fontsize,
             fontfamily=font, zorder=22)
-    ax.text(bx, by + bh * 1.8 + (y1 - y0) * 0.028, f"比例尺 {format_scale(map_scale(ax))}", ha="left",
-            va="bottom", fontsize=fontsize, fontfamily=font, zorder=22)
+    ax.text(bx, title_y, f"比例尺 {format_scale(map_scale(ax))}", ha="left", va="bottom", fontsize=fontsize,
+            fontfamily=font, zorder=22)
     return length
 
 
@@ -248,3 +296,54 @@ def box_of_points(ax: Axes, x: float, y: float, w_pt: float, h_pt: float) -> tup
     to_pt = 72.0 / ax.figure.dpi
     px, py = ax.transData.transform((x, y)) * to_pt
     return px - w_pt / 2, py - h_pt / 2, px + w_pt / 2, py + h_pt / 2
+
+
+def polygon_paths(geoms: np.ndarray) -> list[MplPath]:
+    """matplotlib Paths (holes included) for polygon geometries; other types are skipped."""
+    paths = []
+    for g in shapely.get_parts(np.asarray(geoms, dtype=object)):
+        if shapely.get_type_id(g) != 3 or g.is_empty:
+            continue
+        rings = [np.asarray(g.exterior.coords)] + [np.asarray(r.coords) for r in g.interiors]
+        verts = np.concatenate(rings)
+        codes = np.full(len(verts), MplPath.LINETO, dtype=np.uint8)
+        start = 0
+        for r in rings:
+            codes[start] = MplPath.MOVETO
+            codes[start + len(r) - 1] = MplPath.CLOSEPOLY
+            start += len(r)
+        paths.append(MplPath(verts, codes))
+    return paths
+
+
+def add_polygons(ax, geoms, *, zorder: float, **style) -> PathCollection | None:
+    """Add polygon geometries to ``ax`` as one collection (``style``: facecolor, edgecolor, hatch…)."""
+    paths = polygon_paths(geoms)
+    if not paths:
+        return None
+    style = dict(style)
+    style.setdefault("facecolor", "none")
+    coll = PathCollection(paths, zorder=zorder, **style)
+    ax.add_collection(coll)
+    return coll
+
+
+def add_lines(ax, geom: shapely.Geometry, *, zorder: float, edgecolor: str, linewidth: float,
+              linestyle="-") -> None:
+    """Add the lines of ``geom`` (a (multi)line or polygon boundary) to ``ax`` as one collection."""
+    parts = [np.asarray(g.coords) for g in shapely.get_parts(shapely.line_merge(geom)) if not g.is_empty]
+    if parts:
+        ax.add_collection(LineCollection(parts, colors=edgecolor, linewidths=linewidth, linestyles=linestyle,
+                                         zorder=zorder))
+
+
+def halo_text(ax: Axes, x: float, y: float, text: str, *, font: str, size: float, color: str,
+              weight: str = "normal") -> None:
+    """Text centred on (x, y) in data units, with a white halo so it reads over any fill.
+
+    The halo is a separate outline drawn underneath, so the label itself stays real text in a PDF
+    (searchable and copyable).
+    """
+    kw = dict(ha="center", va="center", fontsize=size, fontfamily=font, fontweight=weight, zorder=15)
+    ax.text(x, y, text, color=HALO, path_effects=[pe.Stroke(linewidth=1.8, foreground=HALO)], **kw)
+    ax.text(x, y, text, color=color, **kw)

@@ -12,33 +12,23 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import shapely
-from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
-from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 
 from geo.cartography import (
-    CRS_NOTE, HALO, MM_PER_INCH, draw_frame, draw_north_arrow, draw_scale_bar, fit_extent, map_scale,
+    CRS_NOTE, MM_PER_INCH, STYLE, add_lines, add_polygons, halo_text, draw_frame, draw_north_arrow, draw_scale_bar, fit_extent, map_scale,
     page_size_mm, place_labels, wrap_cjk, box_of_points,
 )
 from geo.crs import AREA_CRS, STORAGE_CRS, to_area_crs
 
-#: Colours and hatches of every layer (the check sheet uses the same, so a test can sample them).
-STYLE: dict[str, dict] = {
-    "county": {"edgecolor": "#000000", "linewidth": 1.6},
-    "township": {"edgecolor": "#6b6b6b", "linewidth": 0.7, "linestyle": (0, (4, 2))},
-    "permit": {"facecolor": "#cfe2f3", "edgecolor": "#1f5fa8", "linewidth": 0.9},
-    "land": {"facecolor": "#fdb863", "edgecolor": "#c05a00", "linewidth": 0.6},
-    "mining": {"facecolor": "#b08bd3", "edgecolor": "#5e2b97", "linewidth": 0.6},
-    "outside": {"facecolor": "#ffd1dc", "edgecolor": "#e8001c", "linewidth": 0.8, "hatch": "////"},
-    "mask": {"facecolor": "#ececec", "edgecolor": "none"},
-}
 #: Paper size (mm) under which a parcel also gets a point symbol so it stays visible.
 MIN_PARCEL_MM = 1.6
 LABEL_PT = 5.5
 TOWN_PT = 9.0
+#: Label positions tried around a permit's inner point (in label widths/heights).
+PERMIT_OFFSETS = ((0, -1.6), (0, 1.6), (0, 0), (0, -4), (0, 4), (1, -1.6), (-1, -1.6), (1, 1.6), (-1, 1.6), (0, -7), (0, 7))
 
 
 @dataclass
@@ -87,47 +77,6 @@ def lonlat_extent_to_area(extent: tuple[float, float, float, float]) -> tuple[fl
     """(lon0, lat0, lon1, lat1) in CGCS2000 → bounds in the area CRS (densified edges)."""
     tr = Transformer.from_crs(STORAGE_CRS, AREA_CRS, always_xy=True)
     return tr.transform_bounds(*extent, densify_pts=21)
-
-
-def polygon_paths(geoms: np.ndarray) -> list[MplPath]:
-    """matplotlib Paths (holes included) for polygon geometries; other types are skipped."""
-    paths = []
-    for g in shapely.get_parts(np.asarray(geoms, dtype=object)):
-        if shapely.get_type_id(g) != 3 or g.is_empty:
-            continue
-        rings = [np.asarray(g.exterior.coords)] + [np.asarray(r.coords) for r in g.interiors]
-        verts = np.concatenate(rings)
-        codes = np.full(len(verts), MplPath.LINETO, dtype=np.uint8)
-        start = 0
-        for r in rings:
-            codes[start] = MplPath.MOVETO
-            codes[start + len(r) - 1] = MplPath.CLOSEPOLY
-            start += len(r)
-        paths.append(MplPath(verts, codes))
-    return paths
-
-
-def add_polygons(ax, geoms, *, zorder: float, **style) -> PathCollection | None:
-    """Add polygon geometries to ``ax`` as one collection (``style``: facecolor, edgecolor, hatch…)."""
-    paths = polygon_paths(geoms)
-    if not paths:
-        return None
-    style = dict(style)
-    style.setdefault("facecolor", "none")
-    coll = PathCollection(paths, zorder=zorder, **style)
-    ax.add_collection(coll)
-    return coll
-
-
-def add_lines(ax, geom: shapely.Geometry, *, zorder: float, edgecolor: str, linewidth: float,
-              linestyle="-") -> None:
-    """Add the lines of ``geom`` (a (multi)line or polygon boundary) to ``ax`` as one collection."""
-    from matplotlib.collections import LineCollection
-
-    parts = [np.asarray(g.coords) for g in shapely.get_parts(shapely.line_merge(geom)) if not g.is_empty]
-    if parts:
-        ax.add_collection(LineCollection(parts, colors=edgecolor, linewidths=linewidth, linestyles=linestyle,
-                                         zorder=zorder))
 
 
 def _visible(frame: gpd.GeoDataFrame, view: shapely.Geometry) -> gpd.GeoDataFrame:
@@ -298,7 +247,7 @@ def _draw_labels(ax, drawn: _Drawn, font: str, *, highlight: str | None, label_c
                                               offsets=inside, gap_pt=4.0)
         for j, i in enumerate(hi):
             if keep[j]:
-                _halo_text(ax, lx[j], ly[j], ids[i], font=font, size=LABEL_PT + 2, color="#000000", weight="bold")
+                halo_text(ax, lx[j], ly[j], ids[i], font=font, size=LABEL_PT + 2, color="#000000", weight="bold")
                 done[i] = True
     if len(drawn.towns):
         tp = shapely.point_on_surface(shapely.intersection(np.asarray(drawn.towns.geometry.values), drawn.view))
@@ -306,7 +255,7 @@ def _draw_labels(ax, drawn: _Drawn, font: str, *, highlight: str | None, label_c
         keep, lx, ly, _, taken = place_labels(ax, shapely.get_x(tp), shapely.get_y(tp), names, fontsize=TOWN_PT,
                                               taken=taken, offsets=((0, 0), (0, 1.5), (0, -1.5), (1, 0), (-1, 0)))
         for i in np.flatnonzero(keep):
-            _halo_text(ax, lx[i], ly[i], names[i], font=font, size=TOWN_PT, color="#3c3c3c", weight="bold")
+            halo_text(ax, lx[i], ly[i], names[i], font=font, size=TOWN_PT, color="#3c3c3c", weight="bold")
     taken += [box_of_points(ax, x, y, 4.5, 4.5) for x, y in zip(shapely.get_x(drawn.marks), shapely.get_y(drawn.marks))]
     if label_cases and n:
         # parcels wide enough on paper carry their label inside; the rest beside their symbol
@@ -320,23 +269,16 @@ def _draw_labels(ax, drawn: _Drawn, font: str, *, highlight: str | None, label_c
             keep, lx, ly, _, taken = place_labels(ax, px[idx], py[idx], list(ids[idx]), fontsize=LABEL_PT,
                                                   taken=taken, offsets=offsets, gap_pt=3.0)
             for j in np.flatnonzero(keep):
-                _halo_text(ax, lx[j], ly[j], ids[idx[j]], font=font, size=LABEL_PT, color="#202020")
+                halo_text(ax, lx[j], ly[j], ids[idx[j]], font=font, size=LABEL_PT, color="#202020")
             done[idx[keep]] = True
     if label_permits and len(drawn.permits):
         pp = shapely.point_on_surface(shapely.intersection(np.asarray(drawn.permits.geometry.values), drawn.view))
         nos = drawn.permits["permit_no"].astype(str).tolist()
         keep, lx, ly, _, taken = place_labels(ax, shapely.get_x(pp), shapely.get_y(pp), nos, fontsize=LABEL_PT - 0.5,
-                                              taken=taken, offsets=((0, -1.6), (0, 1.6), (0, 0)))
+                                              taken=taken, offsets=PERMIT_OFFSETS)
         for i in np.flatnonzero(keep):
-            _halo_text(ax, lx[i], ly[i], nos[i], font=font, size=LABEL_PT - 0.5, color=STYLE["permit"]["edgecolor"])
+            halo_text(ax, lx[i], ly[i], nos[i], font=font, size=LABEL_PT - 0.5, color=STYLE["permit"]["edgecolor"])
     return int((~done).sum()) if label_cases else 0
-
-
-def _halo_text(ax, x, y, text, *, font, size, color, weight="normal"):
-    import matplotlib.patheffects as pe
-
-    ax.text(x, y, text, ha="center", va="center", fontsize=size, fontfamily=font, color=color, fontweight=weight,
-            zorder=15, path_effects=[pe.withStroke(linewidth=1.8, foreground=HALO)])
 
 
 def _legend_symbol(ax, x, y, spec):

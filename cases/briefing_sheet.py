@@ -1,0 +1,196 @@
+"""案件核查单: one A4 page per case — map, corner coordinates, measures, flags, ledger row, signatures.
+
+:func:`sheet_data` gathers what a sheet shows from the store (checks run once for all sheets);
+:func:`sheet_page` lays one sheet out on a :class:`cases.briefing_page.Page`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from cases.briefing_page import Page
+from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS
+from geo.checks import FLAGS
+from geo.crs import M2_PER_MU, lonlat_to_gk, to_area_crs
+from geo.errors import ValidationError
+from geo.sheetmap import draw_case_map
+
+#: Corner rows listed on the sheet; a parcel with more vertices gets a note.
+MAX_CORNERS = 8
+#: Ledger fields printed full width (long text).
+LONG_FIELDS = ("summary", "handling", "penalty", "court_referral", "remarks")
+SHEET_TITLE = "案件核查单"
+CAMPAIGN_NAME = "代县严厉打击非法违法用地用矿专项行动"
+
+
+@dataclass
+class SheetData:
+    """Everything one check sheet shows."""
+
+    case: dict
+    geometry: gpd.GeoSeries
+    check: dict
+    townships: gpd.GeoDataFrame
+    permit: gpd.GeoSeries | None
+    permit_info: dict | None
+    unit: str
+    date_text: str
+    notes: list[str] = field(default_factory=list)
+
+
+def sheet_data(store, case_ids: list[str], *, unit: str, day: dt.date | None = None) -> list[SheetData]:
+    """The sheets of ``case_ids`` (in that order); ValidationError names an unknown id."""
+    from cases.briefing import date_text
+    from cases.service import check_store, store_notes
+
+    all_cases = store.cases()
+    known = set(all_cases["case_id"])
+    missing = [c for c in case_ids if c not in known]
+    if missing:
+        raise ValidationError(f"案件库中没有编号为「{'、'.join(missing)}」的案件")
+    sel = all_cases.set_index("case_id", drop=False).loc[case_ids]
+    sel = gpd.GeoDataFrame(sel.reset_index(drop=True), geometry="geometry", crs=all_cases.crs)
+    checks = check_store(store, cases=sel).set_index("case_id")
+    permits = store.permits().set_index("permit_no", drop=False)
+    towns = store.townships()
+    notes = store_notes(store)
+    out = []
+    for i, rec in enumerate(sel.drop(columns="geometry").to_dict("records")):
+        chk = checks.loc[rec["case_id"]].to_dict()
+        pno = chk.get("permit_no") or rec.get("permit_no")
+        has_permit = bool(pno) and pno in permits.index
+        out.append(SheetData(
+            case=rec, geometry=sel.geometry.iloc[[i]], check=chk, townships=towns,
+            permit=permits.loc[[pno]].geometry if has_permit else None,
+            permit_info=permits.loc[pno].drop("geometry").to_dict() if has_permit else None,
+            unit=unit, date_text=date_text(day or dt.date.today()), notes=notes,
+        ))
+    return out
+
+
+def corner_rows(geometry: gpd.GeoSeries) -> tuple[list[list[str]], int]:
+    """Rows 点号, 经度, 纬度, X, Y for the case's corners (at most MAX_CORNERS) and the corner count.
+
+    Lon/lat are CGCS2000 degrees (6 decimals); X (northing) and Y (easting with the zone prefix 38)
+    are Gauss-Krüger metres (2 decimals).
+    """
+    g = geometry.to_crs(4490).iloc[0]
+    if shapely.get_type_id(g) == 0:
+        coords = np.array([[g.x, g.y]])
+    else:
+        coords = np.concatenate([np.asarray(p.exterior.coords)[:-1] for p in shapely.get_parts(g)])
+    x, y = lonlat_to_gk(coords[:, 0], coords[:, 1])
+    rows = [[str(i + 1), f"{lon:.6f}", f"{lat:.6f}", f"{xn:.2f}", f"{ye:.2f}"]
+            for i, (lon, lat, xn, ye) in enumerate(zip(coords[:, 0], coords[:, 1], x, y))]
+    return rows[:MAX_CORNERS], len(rows)
+
+
+def _fmt(value, kind: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if kind == "bool":
+        return "是" if value else "否"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    if kind == "float":
+        return f"{float(value):g}"
+    return str(value)
+
+
+def measure_rows(data: SheetData) -> list[list[str]]:
+    """Label/value rows: areas (亩 and m²), outside area, largest distance outside, townships, permit, flags."""
+    chk = data.check
+    is_point = shapely.get_type_id(data.geometry.iloc[0]) == 0
+    rows = []
+    if is_point:
+        declared = data.case.get("area_mu_declared")
+        rows.append(["面积", f"点位案件，台账亩数 {_fmt(declared, 'float') or '未填'} 亩"])
+    else:
+        m2 = float(to_area_crs(data.geometry).area.iloc[0])
+        rows.append(["面积", f"{m2 / M2_PER_MU:.2f} 亩（{m2:,.1f} m²）"])
+    if data.case["kind"] == "mining":
+        out_m2 = chk.get("outside_area_m2")
+        dist = chk.get("max_outside_distance_m")
+        if out_m2 is None or out_m2 != out_m2:
+            rows.append(["界外面积", "无对应采矿许可证，不计算"])
+        else:
+            rows.append(["界外面积", f"{out_m2 / M2_PER_MU:.2f} 亩（{out_m2:,.1f} m²）"])
+            rows.append(["最远越界距离", f"{dist:.1f} m"])
+    towns = chk.get("townships") or []
+    rows.append(["所在乡镇（核查）", "；".join(f"{t['name']} {t['area_mu']:.2f}亩" if not is_point else t["name"]
+                                        for t in towns) or "不在任何乡镇内"])
+    if data.permit_info:
+        p = data.permit_info
+        rows.append(["采矿许可证", f"{p['permit_no']}（{p.get('holder', '')}，{p.get('mineral', '')}，有效期 "
+                                f"{_fmt(p.get('valid_from'), 'date')} 至 {_fmt(p.get('valid_to'), 'date')}）"])
+    flags = chk.get("flags") or []
+    rows.append(["核查标记", "、".join(FLAGS[f] for f in flags) if flags else "无异常"])
+    return rows
+
+
+def ledger_rows(case: dict) -> tuple[list[list[str]], list[list[str]]]:
+    """The case's ledger row: short fields two to a row, long text fields one to a row."""
+    short, long_ = [], []
+    for f in LEDGER_FIELDS:
+        if case["kind"] not in f.kinds:
+            continue
+        value = _fmt(case.get(f.name), f.type)
+        (long_ if f.name in LONG_FIELDS else short).append([f.label, value])
+    pairs = [short[i] + (short[i + 1] if i + 1 < len(short) else ["", ""]) for i in range(0, len(short), 2)]
+    return pairs, long_
+
+
+def sheet_page(data: SheetData, *, font: str, dpi: float = 150, page_no: int | None = None,
+               page_count: int | None = None) -> Page:
+    """Lay out one check sheet on an A4 portrait page."""
+    page = Page(font=font, size="A4", landscape=False, dpi=dpi)
+    c = data.case
+    left, width = 12.0, 186.0
+    page.text(105, 9, CAMPAIGN_NAME, size=10, ha="center")
+    page.text(105, 15, SHEET_TITLE, size=18, weight="bold", ha="center")
+    head = (f"案件编号：{c['case_id']}　　类型：{KINDS.get(c['kind'], c['kind'])}　　违法类别：{c['category']} "
+            f"{CATEGORIES.get(int(c['category']), '')}\n责任乡镇：{c['township']}　　办理状态：{c['status']}　　"
+            f"发现日期：{_fmt(c.get('found_date'), 'date')}　　{FIELD_LABELS['permit_no']}：{c.get('permit_no') or '无'}")
+    page.text(left, 25, head, size=8.5)
+    ax = page.axes(left, 37, width, 92, label="map")
+    draw_case_map(ax, data.geometry, kind=c["kind"], case_id=str(c["case_id"]), townships=data.townships,
+                  permit=data.permit, permit_no=(data.permit_info or {}).get("permit_no"),
+                  outside=_outside(data), font=font)
+    y = 133.0
+    page.text(left, y, "一、位置与核查结果", size=10, weight="bold")
+    corners, n = corner_rows(data.geometry)
+    y_tab = y + 6
+    bottom_l, _ = page.table(left, y_tab, [9, 20, 18, 23, 24],
+                             [["点号", "经度（°）", "纬度（°）", "X（北，m）", "Y（东，m）"]] + corners, size=6.8)
+    note = (f"共 {n} 个拐点，仅列前 {MAX_CORNERS} 个。" if n > MAX_CORNERS else "") + \
+        "经纬度为 CGCS2000；X、Y 为高斯-克吕格 3度带 38带坐标（Y 含带号）。"
+    bottom_l += 1 + page.text(left, bottom_l + 1, note, size=6, width=94, color="#333333")
+    bottom_r, _ = page.table(left + 98, y_tab, [24, 64], measure_rows(data), size=7, header=False, shade=(0,))
+    y = max(bottom_l, bottom_r) + 4
+    page.text(left, y, "二、台账信息", size=10, weight="bold")
+    pairs, long_ = ledger_rows(c)
+    y, _ = page.table(left, y + 6, [28, 65, 28, 65], pairs, size=7, header=False, shade=(0, 2))
+    y, _ = page.table(left, y, [28, 158], long_, size=7, header=False, shade=(0,), max_y=268)
+    y = max(y + 7, 255.0)
+    page.text(left, y, "核查人：＿＿＿＿＿＿＿＿　　　审核人：＿＿＿＿＿＿＿＿　　　日期：＿＿＿＿年＿＿月＿＿日", size=10)
+    y += 8
+    for note in data.notes:
+        y += page.text(left, y, note, size=6.5, width=width, color="#b00000")
+    foot = f"制表单位：{data.unit}　　生成日期：{data.date_text}"
+    if page_no is not None:
+        foot += f"　　第 {page_no} 页" + (f"，共 {page_count} 页" if page_count else "")
+    page.footer(foot)
+    return page
+
+
+def _outside(data: SheetData) -> gpd.GeoSeries | None:
+    if data.permit is None or data.case["kind"] != "mining":
+        return None
+    g = to_area_crs(data.geometry)
+    p = to_area_crs(data.permit)
+    return gpd.GeoSeries([shapely.difference(g.iloc[0], p.iloc[0])], crs=g.crs)
