@@ -1,10 +1,161 @@
-"""Sub-commands registered into ``python -m cases`` (filled in by their issue)."""
+"""Sub-commands ``import``, ``import-permits``, ``export-ledger`` and ``export`` of ``python -m cases``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Callable
+
+
+def _err() -> "object":
+    if hasattr(sys.stderr, "reconfigure"):
+        sys.stderr.reconfigure(encoding="utf-8")
+    return sys.stderr
+
+
+def _out() -> "object":
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    return sys.stdout
+
+
+def text_progress() -> Callable[[float, str], None]:
+    """A progress callback drawing ``导入进度 [####......]  40% message`` on stderr."""
+    err = _err()
+    tty = getattr(err, "isatty", lambda: False)()
+    last = [-1]
+
+    def show(fraction: float, message: str) -> None:
+        pct = int(round(fraction * 100))
+        if not tty and pct - last[0] < 25 and pct < 100:
+            return
+        last[0] = pct
+        bar = "#" * (pct // 5) + "." * (20 - pct // 5)
+        end = "\n" if (pct >= 100 or not tty) else ""
+        print(f"\r导入进度 [{bar}] {pct:3d}% {message}", end=end, file=err, flush=True)
+
+    return show
+
+
+def _store(db):
+    """The store at ``db``; a new one gets the shipped boundaries (not the demo cases)."""
+    from cases.store import open_store
+
+    store = open_store(db)
+    if store.county().empty:
+        from cases.geodata import load_shipped_boundaries
+
+        county, towns = load_shipped_boundaries()
+        store.replace_boundaries("county", county, user="导入")
+        store.replace_boundaries("township", towns, user="导入")
+    return store
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a ledger (xlsx/xls/csv or geodata) into the store, all or nothing."""
+    from cases.ledger import import_ledger
+
+    if args.key and not args.geometry:
+        raise SystemExit("错误：--key 需与 --geometry 一起使用")
+    store = _store(args.db)
+    rep = import_ledger(store, args.file, kind=args.kind, geometry=args.geometry, key=args.key,
+                        dry_run=args.dry_run, user=args.user, progress=text_progress())
+    out = _out()
+    for sheet in rep.parsed.sheets:
+        print(f"工作表「{sheet['sheet']}」：{sheet['title'] or '（无标题）'}，填报单位：{sheet['unit'] or '（未填）'}，"
+              f"填报时间：{sheet['fill_date'] or '（未填）'}", file=out)
+    print(rep.summary(), file=out)
+    if rep.added:
+        print(f"新增：{'、'.join(rep.added)}", file=out)
+    for cid, labels in rep.changed.items():
+        print(f"变更 {cid}：{'、'.join(labels)}", file=out)
+    for row, res in rep.parsed.results:
+        if res.missing:
+            print(f"提示：第 {row.row} 行 基本情况中未找到：{'、'.join(res.missing)}", file=out)
+        for note in res.notes:
+            print(f"提示：{note}", file=out)
+    for note in rep.parsed.notes:
+        print(f"提示：{note}", file=out)
+    return 0
+
+
+def cmd_import_permits(args: argparse.Namespace) -> int:
+    """Import mining permits from 拐点坐标 text/xlsx or a geodata file."""
+    from cases.ledger_permits import import_permits
+
+    store = _store(args.db)
+    rep = import_permits(store, args.file, user=args.user)
+    out = _out()
+    print(f"已导入 {len(rep['permits'])} 个采矿许可证：新增 {len(rep['added'])} 个，更新 {len(rep['changed'])} 个", file=out)
+    for p in rep["permits"]:
+        print(f"  {p.permit_no} {p.holder} {p.mineral} 有效期 {p.valid_from or '?'}–{p.valid_to or '?'} "
+              f"标高 {p.elev_top if p.elev_top is not None else '?'}–{p.elev_bottom if p.elev_bottom is not None else '?'} 米",
+              file=out)
+    for note in rep["notes"]:
+        print(f"提示：{note}", file=out)
+    return 0
+
+
+def cmd_export_ledger(args: argparse.Namespace) -> int:
+    """Write the 附件2/附件3 ledger of the store as xlsx."""
+    from cases.ledger_write import write_ledger
+    from cases.service import get_store
+
+    store = get_store(args.db)
+    cases = store.cases()
+    path = write_ledger(cases, args.out, kind=args.kind, township=args.township)
+    sel = cases[cases["kind"] == args.kind]
+    if args.township:
+        from cases.ledger_values import to_township
+
+        sel = sel[sel["township"] == to_township(args.township)]
+    n = len(sel)
+    name = "违法违规用地清单（附件2）" if args.kind == "land" else "非法违法采矿清单（附件3）"
+    print(f"已导出{name} {n} 行到 {path}（A4 横向，表头每页重复）", file=_out())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write cases and permits as GeoPackage, zipped Shapefile, GeoJSON, KML or KMZ."""
+    from cases.exchange import export_geodata
+    from cases.service import get_store, store_notes
+
+    store = get_store(args.db)
+    rep = export_geodata(store, args.file, township=args.township)
+    out = _out()
+    print(f"已导出 {rep['cases']} 个案件、{rep['permits']} 个采矿许可证到 {rep['path']}", file=out)
+    for note in rep["notes"] + store_notes(store):
+        print(f"提示：{note}", file=out)
+    return 0
 
 
 def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add this module's sub-commands to the CLI."""
+    i = sub.add_parser("import", help="导入附件2/附件3 台账（xlsx/xls/csv 或 GeoPackage/Shapefile/GeoJSON/KML/KMZ），全部成功才写入")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--kind", choices=("land", "mining"), help="台账类型：land 用地（附件2）/ mining 采矿（附件3）；默认按标题判断")
+    i.add_argument("--geometry", metavar="GEOFILE", help="几何文件（GeoPackage、Shapefile/.zip、GeoJSON、KML、KMZ）")
+    i.add_argument("--key", metavar="FIELD", help="几何文件中与案件编号（或序号）对应的字段")
+    add_db(i)
+    i.add_argument("--dry-run", action="store_true", help="只检查并显示将导入的内容，不写入")
+    i.add_argument("--user", default="命令行导入", help=argparse.SUPPRESS)
+    i.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("import-permits", help="导入采矿许可证（拐点坐标 txt/xlsx，或 GeoPackage/Shapefile/GeoJSON）")
+    p.add_argument("file", metavar="FILE")
+    add_db(p)
+    p.add_argument("--user", default="命令行导入", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_import_permits)
+
+    e = sub.add_parser("export-ledger", help="导出附件2/附件3 台账 xlsx（A4 横向，可直接打印签字）")
+    e.add_argument("--kind", choices=("land", "mining"), required=True)
+    e.add_argument("--township", metavar="NAME", help="只导出一个乡镇")
+    e.add_argument("--out", metavar="FILE.xlsx", required=True)
+    add_db(e)
+    e.set_defaults(func=cmd_export_ledger)
+
+    x = sub.add_parser("export", help="导出案件和许可证：.gpkg、.shp.zip、.geojson、.kml、.kmz")
+    x.add_argument("file", metavar="FILE")
+    x.add_argument("--township", metavar="NAME", help="只导出一个乡镇")
+    add_db(x)
+    x.set_defaults(func=cmd_export)
