@@ -116,7 +116,7 @@ def build_case_map(
 
 
 def build_check_map(
-    subject: shapely.Geometry,
+    subject: shapely.Geometry | None,
     *,
     outside: shapely.Geometry | None = None,
     permit: gpd.GeoDataFrame | None = None,
@@ -133,12 +133,14 @@ def build_check_map(
     ``townships`` are drawn labelled (pass only the relevant ones); ``draw`` adds the polygon
     drawing tool (folium's Draw plugin, local copy) for a new parcel.
     """
-    frames = [gpd.GeoSeries([subject], crs=STORAGE_CRS)]
-    if permit is not None and len(permit):
+    has_subject = subject is not None and not subject.is_empty
+    frames = [gpd.GeoSeries([subject], crs=STORAGE_CRS)] if has_subject else []
+    if permit is not None and len(permit) and (has_subject or county is None):
         frames.append(_lonlat(permit).geometry)
-    extent = gpd.GeoDataFrame(geometry=pd.concat(frames, ignore_index=True), crs=STORAGE_CRS)
-    if subject is None or subject.is_empty:
-        extent = _lonlat(county) if county is not None else extent
+    if frames:
+        extent = gpd.GeoDataFrame(geometry=pd.concat(frames, ignore_index=True), crs=STORAGE_CRS)
+    else:
+        extent = _lonlat(county) if county is not None else gpd.GeoDataFrame(geometry=[], crs=STORAGE_CRS)
     m = _base_map(extent, basemap=basemap, height=height, pad_m=150)
     if county is not None:
         _outline_layer(county, "county", _COUNTY_STYLE).add_to(m)
@@ -149,7 +151,7 @@ def build_check_map(
                     labels=label_points(towns.geometry.values, towns["name"])).add_to(m)
     if permit is not None and len(permit):
         _permit_layer(_lonlat(permit)).add_to(m)
-    if subject is not None and not subject.is_empty:
+    if has_subject:
         style = [{"color": "#08519c", "weight": 2.5, "fillColor": "#6baed6", "fillOpacity": 0.45, "radius": 7}]
         VectorLayer(encode_features([subject], [{"s": 0, "t": label}]), style, name=label).add_to(m)
     if outside is not None and not outside.is_empty:
