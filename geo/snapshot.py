@@ -234,7 +234,11 @@ def _draw_labels(ax, drawn: _Drawn, font: str, *, highlight: str | None, label_c
 
     Returns how many visible cases got no label.
     """
-    taken: list = []
+    bb = ax.get_window_extent()
+    to_pt = 72.0 / ax.figure.dpi
+    x0, y0, w, h = bb.x0 * to_pt, bb.y0 * to_pt, bb.width * to_pt, bb.height * to_pt
+    # room kept free for the scale bar (lower left) and the north arrow (upper right)
+    taken: list = [(x0, y0, x0 + 0.27 * w, y0 + 42.0), (x0 + w - 45.0, y0 + h - 75.0, x0 + w, y0 + h)]
     n = len(drawn.cases)
     ids = drawn.cases["case_id"].astype(str).to_numpy() if n else np.array([], dtype=object)
     pts = shapely.point_on_surface(np.asarray(drawn.cases.geometry.values)) if n else np.array([], dtype=object)
