@@ -1,0 +1,172 @@
+"""Every page under Streamlit's AppTest: no exception, the expected tables, filters, editing.
+
+AppTest does not render components (st_folium); the map HTML is tested in tests/geo/test_mapview.py
+and in the browser tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cases.model import TOWNSHIPS
+from cases.store import SQLiteStore
+from tests.ui.conftest import ROOT, page_app
+
+
+def _result_count(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**筛选结果"))
+
+
+class TestApp:
+    def test_app_opens_on_the_map(self, demo_db):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+        assert not at.exception
+        assert at.header[0].value == "案件地图"
+        assert "示例数据" in " ".join(w.value for w in at.warning)
+        assert any("乡镇界线为示意" in w.value for w in at.warning)
+
+
+class TestMapPage:
+    def test_filters_change_the_count(self, demo_db):
+        at = page_app("page_map").run()
+        assert not at.exception
+        assert _result_count(at) == "**筛选结果：110 个案件**（共 110 个）"
+        at.sidebar.multiselect(key="flt_town").set_value(["峨口镇"]).run()
+        assert _result_count(at) == "**筛选结果：12 个案件**（共 110 个）"
+        at.sidebar.multiselect(key="flt_kind").set_value(["mining"]).run()
+        n_mining = int(_result_count(at).split("：")[1].split(" ")[0])
+        assert 0 < n_mining < 12
+        at.sidebar.multiselect(key="flt_town").set_value([]).run()
+        at.sidebar.multiselect(key="flt_kind").set_value([]).run()
+        at.sidebar.multiselect(key="flt_flag").set_value(["OUT_OF_BOUNDS"]).run()
+        assert _result_count(at) == "**筛选结果：12 个案件**（共 110 个）"
+        at.sidebar.multiselect(key="flt_flag").set_value([]).run()
+        at.sidebar.text_input(key="flt_text").set_value("CK-2019-00").run()
+        assert _result_count(at) == "**筛选结果：9 个案件**（共 110 个）"
+
+    def test_case_detail_shows_check_results(self, demo_db):
+        at = page_app("page_map").run()
+        at.selectbox(key="map_pick").set_value("CK-2019-004").run()
+        assert not at.exception
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["许可范围外面积"] == "46.92 亩"
+        assert metrics["最远越界距离"] == "156.5 米"
+        assert "越界开采" in at.error[0].value
+        table = at.dataframe[0].value
+        assert dict(zip(table["字段"], table["内容"]))["案件编号"] == "CK-2019-004"
+        assert "违法主体" in set(table["字段"]) and "矿种" in set(table["字段"])
+
+
+class TestCheckPage:
+    def test_default_case_is_outside_its_permit(self, demo_db):
+        at = page_app("page_check").run()
+        assert not at.exception
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["许可范围外面积（亩）"] == "46.92"
+        assert metrics["许可范围外面积（平方米）"] == "31,282"
+        assert metrics["最远越界距离（米）"] == "156.5"
+
+    def test_pasted_gauss_kruger_coordinates(self, demo_db):
+        at = page_app("page_check").run()
+        at.radio(key="check_source").set_value("粘贴坐标").run()
+        at.selectbox(key="check_permit").set_value("（不对照许可证）").run()
+        # a 100 m x 100 m square, Y before X (swapped), without the zone prefix
+        at.text_area(key="check_geom_text").set_value(
+            "413372.0 4318979.0\n413472.0 4318979.0\n413472.0 4319079.0\n413372.0 4319079.0").run()
+        assert not at.exception
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["面积（平方米）"] == "10,000"
+        assert metrics["面积（亩）"] == "15.00"
+        assert any("X、Y 顺序颠倒" in i.value for i in at.info)
+
+    def test_bad_coordinates_are_explained(self, demo_db):
+        at = page_app("page_check").run()
+        at.radio(key="check_source").set_value("粘贴坐标").run()
+        at.text_area(key="check_geom_text").set_value("116.4, 39.9\n116.5, 39.9\n116.5, 40.0").run()
+        assert not at.exception
+        assert "不像经纬度也不像高斯-克吕格坐标" in at.error[0].value
+
+
+class TestStatsPage:
+    def test_table_has_eleven_townships_and_total(self, demo_db):
+        at = page_app("page_stats").run()
+        assert not at.exception
+        table = at.dataframe[0].value
+        assert table["乡镇"].tolist() == [*TOWNSHIPS, "合计"]
+        total = table.set_index("乡镇").loc["合计"]
+        assert total["用地案件"] == 66 and total["采矿案件"] == 44
+        assert [b.label for b in at.get("download_button")] == ["下载 Excel（xlsx）", "下载 CSV（Excel 可直接打开）"]
+
+
+class TestTimelinePage:
+    def test_phases_deadlines_and_township_table(self, demo_db):
+        at = page_app("page_timeline").run()
+        at.date_input(key="timeline_day").set_value(__import__("datetime").date(2019, 10, 28)).run()
+        assert not at.exception
+        assert at.info[0].value == "2019-10-28 处于第3阶段“查处整改”，本阶段还剩 3 天"
+        phases = at.dataframe[0].value
+        assert phases["状态"].tolist() == ["已结束", "已结束", "进行中", "未开始"]
+        per_town = at.dataframe[2].value
+        assert per_town["乡镇"].tolist() == [*TOWNSHIPS, "合计"]
+        total = per_town.set_index("乡镇").loc["合计"]
+        assert total["乡镇完成辖区验收（10-25）逾期"] == total["乡镇完成辖区验收（10-25）未完成"] > 0
+        assert total["县领导组完成验收（11-15）逾期"] == 0
+
+
+def _submit(at):
+    next(b for b in at.button if b.label == "保存修改").click().run()
+
+
+class TestCasesPage:
+    def test_edit_is_audited_and_a_stale_save_is_refused(self, demo_db):
+        a, b = page_app("page_cases").run(), page_app("page_cases").run()
+        for at, who in ((a, "张三"), (b, "李四")):
+            at.sidebar.text_input(key="user").set_value(who).run()
+            at.selectbox(key="edit_case").set_value("YD-2019-001").run()
+        a.selectbox(key="e_YD-2019-001_status").set_value("已销号")
+        _submit(a)
+        assert a.success[0].value == "已保存案件 YD-2019-001 的 1 处修改（办理状态），现为版本 2。"
+        audit = a.dataframe[-1].value
+        assert audit.iloc[0][["修改人", "操作", "字段", "原值", "新值"]].tolist() == ["张三", "修改", "办理状态", "已立案", "已销号"]
+        b.number_input(key="e_YD-2019-001_fine_wan").set_value(5.0)
+        _submit(b)
+        assert "已被 张三" in b.error[0].value and "您的修改未保存" in b.error[0].value
+        case = SQLiteStore(demo_db).get_case("YD-2019-001")
+        assert case.status == "已销号" and case.fine_wan != 5.0 and case.version == 2
+
+    def test_validation_messages_in_chinese(self, demo_db):
+        at = page_app("page_cases").run()
+        at.sidebar.text_input(key="user").set_value("张三").run()
+        at.selectbox(key="edit_case").set_value("YD-2019-002").run()
+        at.number_input(key="e_YD-2019-002_fine_wan").set_value(-1.0)
+        _submit(at)
+        assert "罚款（万元）不能为负数（-1.0）" in at.error[0].value
+        assert SQLiteStore(demo_db).get_case("YD-2019-002").version == 1
+
+    def test_saving_needs_a_name(self, demo_db):
+        at = page_app("page_cases").run()
+        assert next(b for b in at.button if b.label == "保存修改").disabled
+        assert any("请先在左侧栏填写您的姓名" in w.value for w in at.warning)
+
+    def test_add_a_case_with_pasted_coordinates(self, demo_db):
+        at = page_app("page_cases").run()
+        at.sidebar.text_input(key="user").set_value("王五").run()
+        at.text_area(key="add_geom_text").set_value("113.0, 39.0\n113.001, 39.0\n113.001, 39.001\n113.0, 39.001").run()
+        at.text_input(key="add_case_id").set_value("YD-2019-900")
+        at.text_input(key="add_party").set_value("测试主体")
+        next(b for b in at.button if b.label == "新增案件").click().run()
+        assert not at.exception
+        assert at.success[0].value == "已新增案件 YD-2019-900（用地，上馆镇）。"
+        case = SQLiteStore(demo_db).get_case("YD-2019-900")
+        assert case.party == "测试主体" and case.geometry.geom_type == "Polygon" and case.updated_by == "王五"
+
+    def test_add_refuses_an_existing_id(self, demo_db):
+        at = page_app("page_cases").run()
+        at.sidebar.text_input(key="user").set_value("王五").run()
+        at.text_area(key="add_geom_text").set_value("113.05, 39.05").run()
+        at.text_input(key="add_case_id").set_value("YD-2019-001")
+        next(b for b in at.button if b.label == "新增案件").click().run()
+        assert "案件编号「YD-2019-001」已存在" in at.error[0].value
