@@ -68,6 +68,8 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         s = out[col]
         if s.dtype == bool:
             out[col] = s.astype(int)
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%d").fillna("")
         elif s.dtype == object:
             out[col] = [v.isoformat() if hasattr(v, "isoformat") else ("" if v is None else v) for v in s]
     return out
