@@ -6,13 +6,17 @@ drawn by a module in ``ui/``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import (
     page_briefing, page_cases, page_check, page_import, page_map, page_stats, page_timeline,
 )
 
-st.set_page_config(page_title="代县用地用矿执法案件地图", page_icon=":material/map:", layout="wide")
+# A local favicon: a Material icon would be fetched from the internet.
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+st.set_page_config(page_title="代县用地用矿执法案件地图", page_icon=str(FAVICON), layout="wide")
 
 PAGES = [
     st.Page(page_map.render, title="案件地图", icon=":material/map:", url_path="map", default=True),

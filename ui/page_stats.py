@@ -37,7 +37,7 @@ def render() -> None:
     stats = _stats(path, ver)
     table = with_chinese_headers(stats)
     st.caption("案件按台账填报的责任乡镇统计；整改到位 = 乡镇已验收及以后的状态；面积按图形计算（点位案件按台账亩数）。")
-    st.dataframe(table, hide_index=True, key="stats_table")
+    st.dataframe(table, hide_index=True, key="stats_table", height=38 * (len(table) + 1))
     c1, c2 = st.columns(2)
     c1.download_button("下载 Excel（xlsx）", _xlsx(table), file_name="乡镇统计.xlsx", key="dl_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
