@@ -1,0 +1,88 @@
+"""简报输出 page and the reusable 导出地图 buttons under Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from PIL import Image
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+
+from cases.service import get_store, store_notes
+from geo.snapshot import MapContent, outside_parts
+from tests.ui.conftest import page_app
+from ui.export_buttons import snapshot_maker
+
+
+def labels(at) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
+
+
+class TestBriefingPage:
+    def test_page_offers_every_output(self, demo_db):
+        at = page_app("page_briefing").run()
+        assert not at.exception
+        assert at.header[0].value == "简报输出"
+        assert any("示例数据" in w.value for w in at.warning)
+        got = labels(at)
+        assert {"下载地图 PNG", "下载地图 PDF", "下载通报 Word（可编辑）", "下载通报 PDF"} <= set(got)
+        assert any(x.startswith("下载 ") and x.endswith("核查单 PDF") for x in got)
+        assert any(x.startswith("下载上馆镇核查单图册 PDF（") for x in got)
+        assert "**将导出 110 个案件**（全县）" in [m.value for m in at.markdown]
+
+    def test_township_and_filters_set_what_is_exported(self, demo_db):
+        store = get_store(demo_db)
+        cases = store.cases()
+        expected = int(((cases["township"] == "峨口镇") & (cases["kind"] == "mining")).sum())
+        at = page_app("page_briefing").run()
+        at.selectbox(key="brf_town").set_value("峨口镇").run()
+        at.multiselect(key="brf_kind").set_value(["mining"]).run()
+        assert not at.exception
+        assert f"**将导出 {expected} 个案件**（峨口镇）" in [m.value for m in at.markdown]
+        assert "下载地图 PDF" in labels(at)
+
+    def test_atlas_button_counts_the_township_cases(self, demo_db):
+        cases = get_store(demo_db).cases()
+        n = int((cases["township"] == "峪口乡").sum())
+        at = page_app("page_briefing").run()
+        at.selectbox(key="brf_atlas_town").set_value("峪口乡").run()
+        assert f"下载峪口乡核查单图册 PDF（{n} 页）" in labels(at)
+
+    def test_bulletin_summary_for_a_date(self, demo_db):
+        at = page_app("page_briefing").run()
+        at.date_input(key="brf_day").set_value(dt.date(2019, 7, 15)).run()
+        assert not at.exception
+        md = [m.value for m in at.markdown]
+        assert any(v.startswith("**第 3 期**") and "2019年6月30日至2019年7月15日" in v for v in md)
+        assert any("第三阶段：查处整改" in v for v in md)
+        metrics = {m.label for m in at.metric}
+        assert {"本期新增案件", "状态变更", "本期销号", "逾期事项"} <= metrics
+
+
+class TestExportButtons:
+    def test_snapshot_maker_returns_a_png_of_the_page_size(self, demo_db):
+        store = get_store(demo_db)
+        cases = store.cases()
+        shown = cases[cases["township"] == "峨口镇"]
+        content = MapContent(cases=shown, townships=store.townships(), permits=store.permits(), county=store.county(),
+                             title="测试导出", area_name="代县峨口镇", date_text="2019年7月15日",
+                             notes=store_notes(store), outside=outside_parts(shown, store.permits()))
+        png = snapshot_maker(content, extent=tuple(shown.total_bounds), fmt="png", size="A4", landscape=True,
+                             dpi=100)()
+        w, h = Image.open(io.BytesIO(png)).size
+        assert abs(w - 1169) <= 1 and abs(h - 827) <= 1
+        pdf = snapshot_maker(content, extent=None, fmt="pdf", size="A3", landscape=False)()
+        reader = PdfReader(io.BytesIO(pdf))
+        assert len(reader.pages) == 1 and "测试导出" in reader.pages[0].extract_text()
+
+    def test_popover_offers_png_and_pdf(self, demo_db):
+        script = (
+            "from ui import common\nfrom ui.export_buttons import snapshot_download\n"
+            "cases = common.load_cases(common.db_path(), common.version())\n"
+            "snapshot_download(cases.head(5), None, '导出测试图', 'exp')\n"
+        )
+        at = AppTest.from_string(script, default_timeout=90).run()
+        assert not at.exception
+        assert labels(at) == ["下载 PNG", "下载 PDF"]
+        assert any("导出当前显示的 5 个案件" in c.value for c in at.caption)

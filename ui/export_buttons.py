@@ -1,0 +1,94 @@
+"""导出地图 buttons: a briefing-ready PNG/PDF of what a map page shows (its filtered cases and extent).
+
+Any page calls :func:`snapshot_download` with the cases it shows and its current extent; the
+files are built only when the user clicks (deferred download), offline, with matplotlib.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import geopandas as gpd
+import streamlit as st
+
+from cases.briefing import producing_unit, save_figure
+from cases.fonts import font_family
+from cases.service import store_notes
+from geo.errors import CasemapError
+from geo.snapshot import MapContent, outside_parts, snapshot_figure
+from ui import common
+
+MIME = {"png": "image/png", "pdf": "application/pdf"}
+DPI_CHOICES = (100, 150, 200, 300)
+
+
+def snapshot_maker(content: MapContent, *, extent: tuple[float, float, float, float] | None, fmt: str,
+                   size: str = "A4", landscape: bool = True, dpi: float = 150) -> Callable[[], bytes]:
+    """A no-argument function returning the snapshot as PNG or PDF bytes (for a deferred download)."""
+    import io
+
+    family = font_family()  # look the font up now, in the script thread (raises a Chinese error if none)
+
+    def make() -> bytes:
+        fig = snapshot_figure(content, extent=extent, size=size, landscape=landscape, dpi=dpi, font=family)
+        buf = io.BytesIO()
+        save_figure(fig, buf, fmt=fmt)
+        return buf.getvalue()
+
+    return make
+
+
+def map_content(cases: gpd.GeoDataFrame, *, title: str, area_name: str = "代县全县",
+                focus: gpd.GeoSeries | None = None, highlight: str | None = None) -> MapContent:
+    """The snapshot content for ``cases`` with the app store's layers, notes and producing unit."""
+    path, ver = common.db_path(), common.version()
+    county, towns, permits = common.load_layers(path, ver)
+    store = common.store()
+    return MapContent(cases=cases, townships=towns, permits=permits, county=county, title=title,
+                      area_name=area_name, date_text=_today(), unit=producing_unit(store),
+                      notes=store_notes(store), outside=outside_parts(cases, permits), focus=focus,
+                      highlight=highlight)
+
+
+def _today() -> str:
+    d = dt.date.today()
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def snapshot_download(cases_gdf_filtered: gpd.GeoDataFrame, extent: tuple[float, float, float, float] | None,
+                      title: str, key: str, *, area_name: str = "代县全县") -> None:
+    """Draw a 导出地图 popover with page options and PNG / PDF download buttons.
+
+    Parameters
+    ----------
+    cases_gdf_filtered
+        The cases the page shows now (after its filters), any declared CRS.
+    extent
+        (lon0, lat0, lon1, lat1) in CGCS2000/WGS84 degrees of the current view, or None for the
+        extent of the cases.
+    title
+        图名 printed on the map.
+    key
+        A prefix unique on the page for the widget keys.
+    area_name
+        制图范围 text (e.g. 代县峨口镇; default 代县全县).
+    """
+    with st.popover("导出地图（PNG/PDF）", icon=":material/download:"):
+        c1, c2 = st.columns(2)
+        size = c1.radio("纸张", ("A4", "A3"), key=f"{key}_size", horizontal=True)
+        landscape = c2.radio("方向", ("横向", "纵向"), key=f"{key}_orient", horizontal=True) == "横向"
+        dpi = st.select_slider("分辨率（dpi，仅 PNG）", DPI_CHOICES, value=150, key=f"{key}_dpi")
+        st.caption(f"导出当前显示的 {len(cases_gdf_filtered)} 个案件与当前范围；含图名、图例、比例尺、指北针、"
+                   "坐标系说明与制图单位。")
+        try:
+            content = map_content(cases_gdf_filtered, title=title, area_name=area_name)
+            b1, b2 = st.columns(2)
+            for col, fmt in ((b1, "png"), (b2, "pdf")):
+                col.download_button(
+                    f"下载 {fmt.upper()}", data=snapshot_maker(content, extent=extent, fmt=fmt, size=size,
+                                                             landscape=landscape, dpi=dpi),
+                    file_name=f"{title}.{fmt}", mime=MIME[fmt], key=f"{key}_{fmt}", width="stretch",
+                )
+        except CasemapError as exc:
+            common.show_error(exc)
