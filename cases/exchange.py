@@ -190,6 +190,22 @@ def ET_sub(doc, name: str):  # noqa: N802 — a folder with a name
     return folder
 
 
+def export_bytes(store, fmt: str, *, township: str | None = None) -> tuple[str, bytes]:
+    """(file name, content) of one export: ``land.xlsx``/``mining.xlsx`` (附件2/附件3) or a geodata format."""
+    with tempfile.TemporaryDirectory() as tmp:
+        suffix = f"_{township}" if township else ""
+        if fmt in ("land.xlsx", "mining.xlsx"):
+            from cases.ledger_write import TITLES, write_ledger
+
+            kind = fmt.split(".")[0]
+            name = f"{TITLES[kind][1]}{suffix}.xlsx"
+            path = write_ledger(store.cases(), Path(tmp) / name, kind=kind, township=township)
+        else:
+            name = f"代县用地用矿案件{suffix}{fmt}"
+            path = Path(export_geodata(store, Path(tmp) / name, township=township)["path"])
+        return name, path.read_bytes()
+
+
 # -- reading -------------------------------------------------------------------------------------
 def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Every feature of a GeoPackage (all layers), Shapefile (.shp or .zip, all inside), GeoJSON, KML or KMZ.

@@ -313,6 +313,21 @@ def store_lookup(store) -> Callable[[str], Case | None]:
     return lambda cid: store.get_case(cid) if cid in ids else None
 
 
+def plan_import(parsed: ParsedLedger, lookup: Callable[[str], Case | None]) -> tuple[list[str], dict[str, list[str]], list[str]]:
+    """(added ids, changed id → changed field labels, unchanged ids) of importing ``parsed``."""
+    added, changed, unchanged = [], {}, []
+    for case in parsed.cases:
+        old = lookup(case.case_id)
+        diff = case_changes(old, case)
+        if old is None:
+            added.append(case.case_id)
+        elif diff:
+            changed[case.case_id] = diff
+        else:
+            unchanged.append(case.case_id)
+    return added, changed, unchanged
+
+
 def import_ledger(store, path: str | os.PathLike, *, kind: str | None = None, geometry: str | os.PathLike | None = None,
                   key: str | None = None, dry_run: bool = False, user: str = "台账导入", max_bytes: int | None = None,
                   progress: Progress | None = None) -> ImportReport:
@@ -330,16 +345,7 @@ def import_ledger(store, path: str | os.PathLike, *, kind: str | None = None, ge
         raise RowErrors(errors, source=parsed.source)
     if not parsed.cases:
         raise LedgerFormatError(f"{parsed.source} 中没有案件行（表头下方没有数据）")
-    added, changed, unchanged = [], {}, []
-    for case in parsed.cases:
-        old = lookup(case.case_id)
-        diff = case_changes(old, case)
-        if old is None:
-            added.append(case.case_id)
-        elif diff:
-            changed[case.case_id] = diff
-        else:
-            unchanged.append(case.case_id)
+    added, changed, unchanged = plan_import(parsed, lookup)
     if not dry_run:
         (progress or (lambda f, m: None))(0.92, "写入案件库")
         store.upsert_cases(parsed.cases, user=user)
