@@ -136,7 +136,7 @@ def _read_xlsx(path: Path, data: bytes) -> Workbook:
             vals = []
             for c, cell in enumerate(row):
                 v = cell.value
-                if cell.data_type == "f" or (isinstance(v, str) and v.startswith("=") and cell.data_type == "f"):
+                if cell.data_type == "f":
                     formulas[(r, c)] = str(v)
                     if cached is None:
                         cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True)

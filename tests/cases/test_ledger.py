@@ -189,6 +189,27 @@ class TestFlatAndCsv:
         assert c.filing_date == dt.date(2019, 6, 4) and c.township == "胡峪乡" and c.category == 1
         assert store.get_case("YD-X-1").area_mu_declared == 5.0
 
+    def test_gbk_csv_in_the_seed_layout(self, tmp_path, store):
+        lines = [
+            "附件2,,,,,,,,,,,,,,,",
+            "代县违法违规用地清单,,,,,,,,,,,,,,,",
+            "填报单位：胡峪乡人民政府          填报时间：2019年6月18日,,,,,,,,,,,,,,,",
+            "序号,县（市、区）,基本情况（摘要）,查处情况,,,,,,,,验收情况,,,经度,纬度",
+            ",,,处理方式,立案机关,立案时间,处罚决定及执行情况,追刑情况（人）,追责情况（人）,移送法院执行情况,备注,县级,市级,省级,,",
+            "1,代县,赵某某于2019年3月在胡峪乡石门村非法占地3亩,,,,,,,,,否,否,否,113.21,38.96",
+            ",,,,,,,,,,,,,,,",
+            "2,代县,钱某在胡峪乡北坡村卫片图斑违法建房0.8亩,拆除,代县自然资源局,2019/7/2,罚款0.5万元,0,0,,,是,否,否,113.215,38.962",
+            "填表说明,,1、“基本情况”简要说明违法主体、时间、地点、亩数等情况,,,,,,,,,,,,,",
+            "填报人：,,,,,审核人：,,,,负责人：,,,,,,",
+        ]
+        path = tmp_path / "胡峪乡.csv"
+        path.write_bytes("\n".join(lines).encode("gbk"))
+        rep = import_ledger(store, path)
+        assert rep.added == ["YD-胡峪乡-001", "YD-胡峪乡-002"]
+        c = store.get_case("YD-胡峪乡-002")
+        assert (c.category, c.fine_wan, c.accept_county, c.status) == (2, 0.5, True, "县级已验收")
+        assert "胡峪乡.csv 按 GBK 编码读取" in rep.parsed.notes
+
     def test_flat_table_needs_kind(self, tmp_path, store):
         path = tmp_path / "flat.csv"
         path.write_text(self.HEADER + self.BODY, encoding="utf-8")
