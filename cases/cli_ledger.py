@@ -54,9 +54,10 @@ def _store(db):
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a ledger (xlsx/xls/csv or geodata) into the store, all or nothing."""
     from cases.ledger import import_ledger
+    from geo.errors import LedgerFormatError
 
     if args.key and not args.geometry:
-        raise SystemExit("错误：--key 需与 --geometry 一起使用")
+        raise LedgerFormatError("--key 需与 --geometry 一起使用（--key 是几何文件中的关联字段）")
     store = _store(args.db)
     rep = import_ledger(store, args.file, kind=args.kind, geometry=args.geometry, key=args.key,
                         dry_run=args.dry_run, user=args.user, progress=text_progress())
