@@ -22,13 +22,13 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cases.briefing import SnapshotRequest, render_snapshot, save_figure  # noqa: E402
-from cases.demo import init_demo  # noqa: E402
-from cases.fonts import font_family  # noqa: E402
-from cases.service import store_notes  # noqa: E402
-from cases.store import open_store  # noqa: E402
-from geo.crs import AREA_CRS, STORAGE_CRS  # noqa: E402
-from geo.snapshot import MapContent, outside_parts, snapshot_figure  # noqa: E402
+from cases.briefing import SnapshotRequest, render_snapshot, save_figure
+from cases.demo import init_demo
+from cases.fonts import font_family
+from cases.service import store_notes
+from cases.store import open_store
+from geo.crs import AREA_CRS, STORAGE_CRS
+from geo.snapshot import MapContent, outside_parts, snapshot_figure
 
 LIMIT_S = 3.0
 #: Set to a path to keep the township map for a look (python -c "import bench…").

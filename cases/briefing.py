@@ -22,10 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import geopandas as gpd
 import numpy as np

@@ -6,7 +6,7 @@ font embedded.  Coordinates are millimetres from the top-left corner of the page
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure

@@ -91,7 +91,7 @@ def corner_rows(geometry: gpd.GeoSeries) -> tuple[list[list[str]], int]:
 
 
 def _fmt(value, kind: str) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if kind == "bool":
         return "是" if value else "否"
@@ -116,7 +116,7 @@ def measure_rows(data: SheetData) -> list[list[str]]:
     if data.case["kind"] == "mining":
         out_m2 = chk.get("outside_area_m2")
         dist = chk.get("max_outside_distance_m")
-        if out_m2 is None or out_m2 != out_m2:
+        if out_m2 is None or np.isnan(out_m2):
             rows.append(["界外面积", "无对应采矿许可证，不计算"])
         else:
             rows.append(["界外面积", f"{out_m2 / M2_PER_MU:.2f} 亩（{out_m2:,.1f} m²）"])
@@ -126,8 +126,8 @@ def measure_rows(data: SheetData) -> list[list[str]]:
                                         for t in towns) or "不在任何乡镇内"])
     if data.permit_info:
         p = data.permit_info
-        rows.append(["采矿许可证", f"{p['permit_no']}（{p.get('holder', '')}，{p.get('mineral', '')}，有效期 "
-                                f"{_fmt(p.get('valid_from'), 'date')} 至 {_fmt(p.get('valid_to'), 'date')}）"])
+        valid = f"有效期 {_fmt(p.get('valid_from'), 'date')} 至 {_fmt(p.get('valid_to'), 'date')}"
+        rows.append(["采矿许可证", f"{p['permit_no']}（{p.get('holder', '')}，{p.get('mineral', '')}，{valid}）"])
     flags = chk.get("flags") or []
     rows.append(["核查标记", "、".join(FLAGS[f] for f in flags) if flags else "无异常"])
     return rows

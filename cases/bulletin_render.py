@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cases.bulletin import MAX_LIST, TABLE_COLUMNS, TITLE, Bulletin
 from cases.briefing_page import MM_PER_PT, Page, line_height
+from cases.bulletin import MAX_LIST, TABLE_COLUMNS, TITLE, Bulletin
 from geo.cartography import text_em, wrap_cjk
 
 BODY_FONT, HEAD_FONT = "宋体", "黑体"
@@ -41,8 +41,9 @@ def blocks(b: Bulletin) -> list[tuple[str, object]]:
     if b.upcoming:
         overdue.append(("para", "下一时间节点：" + "".join(b.upcoming[:1])))
     sections.append(("逾期未完成事项", overdue))
-    changes = [("para", f"本期（{b.since_text}）新增案件 {len(b.new_cases)} 起，办理状态变更 {len(b.status_changes)} 次，"
-                        f"销号 {len(b.closed)} 起，其他台账信息修改 {b.other_edits} 处。")]
+    summary = (f"本期（{b.since_text}）新增案件 {len(b.new_cases)} 起，办理状态变更 {len(b.status_changes)} 次，"
+               f"销号 {len(b.closed)} 起，其他台账信息修改 {b.other_edits} 处。")
+    changes = [("para", summary)]
     for name, frame in (("新增案件", b.new_cases), ("办理状态变更", b.status_changes), ("本期销号案件", b.closed)):
         if len(frame):
             changes += [("para", f"{name}（{len(frame)}）："), *_limited(frame)]

@@ -12,8 +12,8 @@ import unicodedata
 import matplotlib.patheffects as pe
 import numpy as np
 import shapely
-from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.patches import Polygon as MplPolygon
 from matplotlib.patches import Rectangle
 from matplotlib.path import Path as MplPath
@@ -344,6 +344,6 @@ def halo_text(ax: Axes, x: float, y: float, text: str, *, font: str, size: float
     The halo is a separate outline drawn underneath, so the label itself stays real text in a PDF
     (searchable and copyable).
     """
-    kw = dict(ha="center", va="center", fontsize=size, fontfamily=font, fontweight=weight, zorder=15)
+    kw = {"ha": "center", "va": "center", "fontsize": size, "fontfamily": font, "fontweight": weight, "zorder": 15}
     ax.text(x, y, text, color=HALO, path_effects=[pe.Stroke(linewidth=1.8, foreground=HALO)], **kw)
     ax.text(x, y, text, color=color, **kw)

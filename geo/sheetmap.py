@@ -13,7 +13,15 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from geo.cartography import (
-    STYLE, add_lines, add_polygons, box_of_points, draw_north_arrow, draw_scale_bar, fit_extent, halo_text, place_labels,
+    STYLE,
+    add_lines,
+    add_polygons,
+    box_of_points,
+    draw_north_arrow,
+    draw_scale_bar,
+    fit_extent,
+    halo_text,
+    place_labels,
 )
 from geo.crs import to_area_crs
 

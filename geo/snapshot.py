@@ -18,8 +18,21 @@ from matplotlib.patches import Rectangle
 from pyproj import Transformer
 
 from geo.cartography import (
-    CRS_NOTE, MM_PER_INCH, STYLE, add_lines, add_polygons, halo_text, draw_frame, draw_north_arrow, draw_scale_bar, fit_extent, map_scale,
-    page_size_mm, place_labels, wrap_cjk, box_of_points,
+    CRS_NOTE,
+    MM_PER_INCH,
+    STYLE,
+    add_lines,
+    add_polygons,
+    box_of_points,
+    draw_frame,
+    draw_north_arrow,
+    draw_scale_bar,
+    fit_extent,
+    halo_text,
+    map_scale,
+    page_size_mm,
+    place_labels,
+    wrap_cjk,
 )
 from geo.crs import AREA_CRS, STORAGE_CRS, to_area_crs
 
@@ -136,7 +149,7 @@ def snapshot_figure(content: MapContent, *, extent: tuple[float, float, float, f
         bounds = tuple(cases.total_bounds)
     else:
         bounds = tuple(county.total_bounds)
-    mx, my, mw, mh = boxes["map"]
+    _, _, mw, mh = boxes["map"]
     x0, y0, x1, y1 = fit_extent(bounds, mw / mh, margin=0.04, min_size=600.0)
     ax = _axes(fig, boxes["map"], w, h, label="map")
     ax.set_xlim(x0, x1)

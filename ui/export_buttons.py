@@ -7,7 +7,7 @@ files are built only when the user clicks (deferred download), offline, with mat
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 import geopandas as gpd
 import streamlit as st

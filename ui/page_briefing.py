@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
-from cases.briefing import SnapshotRequest, apply_filters, parse_filters, snapshot_bytes, write_sheets
+from cases.briefing import (
+    SnapshotRequest,
+    apply_filters,
+    parse_filters,
+    snapshot_bytes,
+    write_sheets,
+)
 from cases.bulletin import build_bulletin, previous_bulletin_day
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, TOWNSHIPS
 from cases.store import open_store

@@ -164,7 +164,7 @@ class TestCheckSheet:
 
         def share_red(pt, r):
             x, y = ax.transData.transform((pt.x, pt.y))
-            row = int(round(img.shape[0] - y))
+            row = round(img.shape[0] - y)
             win = img[row - r:row + r, int(x) - r:int(x) + r]
             return (np.abs(win - red).sum(axis=2) < 80).mean()
 

@@ -10,7 +10,12 @@ import pytest
 from pypdf import PdfReader
 
 from cases.bulletin import (
-    TITLE, build_bulletin, bulletin_number, previous_bulletin_day, progress_table, write_bulletin,
+    TITLE,
+    build_bulletin,
+    bulletin_number,
+    previous_bulletin_day,
+    progress_table,
+    write_bulletin,
 )
 from cases.campaign import load_campaign
 from cases.cli import main
@@ -81,7 +86,7 @@ class TestProgressTable:
 
 class TestBulletinContent:
     def test_changes_since_the_previous_bulletin(self, dated_store):
-        a, b, c = dated_store.changed
+        a, b, _ = dated_store.changed
         bl = build_bulletin(dated_store, day=D(2019, 7, 15), with_map=False)
         assert bl.since == D(2019, 6, 30) and bl.number == 3
         assert len(bl.new_cases) == 0  # created on 06-20, before the window

@@ -13,7 +13,14 @@ from PIL import Image
 
 from cases.fonts import font_family
 from geo.cartography import (
-    CRS_NOTE, fit_extent, format_scale, nice_length, page_size_mm, place_labels, text_em, wrap_cjk,
+    CRS_NOTE,
+    fit_extent,
+    format_scale,
+    nice_length,
+    page_size_mm,
+    place_labels,
+    text_em,
+    wrap_cjk,
 )
 from geo.errors import ValidationError
 from geo.snapshot import STYLE, MapContent, outside_parts, snapshot_figure
@@ -67,7 +74,7 @@ class TestFurniture:
         assert x0 <= 0 and x1 >= 100 and y0 <= 0 and y1 >= 100
 
     def test_min_size_stops_a_tiny_parcel_filling_the_page(self):
-        x0, y0, x1, y1 = fit_extent((0, 0, 10, 10), 1.0, margin=0.0, min_size=600)
+        x0, _, x1, _ = fit_extent((0, 0, 10, 10), 1.0, margin=0.0, min_size=600)
         assert x1 - x0 == pytest.approx(600)
 
     def test_scale_text(self):
