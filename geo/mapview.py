@@ -106,10 +106,11 @@ def build_case_map(
         if kind in layers and sel.any():
             _case_layer(cases[sel], flagged[sel], tips[sel], color_by, LAYER_NAMES[kind]).add_to(m)
     if "flagged" in layers and flagged.any():
+        # a ring around each flagged case's centre (the case itself already has a red outline)
         halo = [{"color": FLAG_RED, "weight": 3, "dashArray": "4 3", "fill": False, "radius": 10}]
-        VectorLayer(encode_features(cases.geometry.values[flagged], [{}] * int(flagged.sum())), halo,
-                    name=LAYER_NAMES["flagged"], interactive=False, centroid_markers=True,
-                    canvas=int(flagged.sum()) > CANVAS_THRESHOLD).add_to(m)
+        centres = shapely.point_on_surface(np.asarray(cases.geometry.values)[flagged])
+        VectorLayer(encode_features(centres, [{}] * int(flagged.sum())), halo, name=LAYER_NAMES["flagged"],
+                    interactive=False, canvas=int(flagged.sum()) > CANVAS_THRESHOLD).add_to(m)
     Legend(_legend(color_by, layers)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return localize(m, assets or served_assets())
