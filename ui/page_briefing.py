@@ -111,19 +111,21 @@ def _sheet_tab() -> None:
     st.caption("A4 一页：案件与采矿许可范围、乡镇界线的位置图（越界部分红色斜线），拐点坐标（经纬度与高斯-克吕格 X/Y），"
                "面积与界外面积（亩、平方米），最远越界距离，核查标记，台账信息，核查人/审核人签字栏。")
     if cid:
-        st.download_button(f"下载 {cid} 核查单 PDF", data=_sheet_maker(path, [cid]), file_name=f"案件核查单_{cid}.pdf",
+        st.download_button(f"下载 {cid} 核查单 PDF", data=sheet_maker(path, [cid]), file_name=f"案件核查单_{cid}.pdf",
                            mime="application/pdf", key="brf_dl_sheet")
     st.subheader("乡镇图册")
     town = st.selectbox("乡镇", TOWNSHIPS, key="brf_atlas_town")
     town_ids = sorted(cases.loc[cases["township"] == town, "case_id"].astype(str))
     if town_ids:
-        st.download_button(f"下载{town}核查单图册 PDF（{len(town_ids)} 页）", data=_sheet_maker(path, town_ids),
+        st.download_button(f"下载{town}核查单图册 PDF（{len(town_ids)} 页）", data=sheet_maker(path, town_ids),
                            file_name=f"案件核查单图册_{town}.pdf", mime="application/pdf", key="brf_dl_atlas")
     else:
         st.info(f"{town}没有案件。")
 
 
-def _sheet_maker(path: str, ids: list[str]) -> Callable[[], bytes]:
+def sheet_maker(path: str, ids: list[str]) -> Callable[[], bytes]:
+    """A no-argument function returning the check sheets (one PDF page per case) of ``ids``."""
+
     def make() -> bytes:
         store = open_store(path)
         buf = io.BytesIO()

@@ -12,6 +12,7 @@ from geo.checks import FLAGS, check_cases
 from geo.crs import STORAGE_CRS
 from geo.mapview import build_check_map, outside_part
 from ui import common
+from ui.export_buttons import snapshot_download
 from ui.geometry_input import DRAW, PASTE, UPLOAD, geometry_input
 
 FROM_CASE = "选择案件"
@@ -53,6 +54,12 @@ def render() -> None:
         m = build_check_map(subject, outside=outside, permit=permit, townships=towns[towns["name"].isin(names)],
                             county=county, label=label, assets=common.map_assets())
         st_folium(m, key="check_map", height=520, use_container_width=True, returned_objects=[])
+        if source == FROM_CASE:
+            shown = cases.loc[cases["case_id"] == case_id]
+            extent = tuple(shown.geometry.union_all().union(permit.geometry.union_all()).buffer(0.001).bounds) \
+                if permit is not None and len(permit) else tuple(shown.geometry.buffer(0.002).total_bounds)
+            snapshot_download(shown, extent, f"{case_id}越界核查图", key="check_export",
+                              area_name=f"代县{result['township'] or ''}")
     with num_col:
         _numbers(result, subject)
 

@@ -15,6 +15,8 @@ from geo.mapview import (
     HIGHLIGHT_FLAGS, LAYER_NAMES, build_case_map, case_id_from_tooltip, view_for_bounds,
 )
 from ui import common
+from ui.export_buttons import snapshot_download
+from ui.page_briefing import sheet_maker
 
 WHOLE_COUNTY = "全县"
 MAP_KEY = "case_map"
@@ -41,7 +43,8 @@ def render() -> None:
     town = zoom_col.selectbox("缩放到乡镇", [WHOLE_COUNTY, *TOWNSHIPS], key="map_zoom_town")
     ids = shown["case_id"].tolist()
     zoom_case = case_col.selectbox("缩放到案件", [NONE, *ids], key="map_zoom_case")
-    center, zoom = _view(county, towns, shown, town, zoom_case)
+    extent = _extent(county, towns, shown, town, zoom_case)
+    center, zoom = view_for_bounds(extent, max_zoom=16 if zoom_case != NONE else 17, **_SIZE) if extent is not None else (None, None)
 
     map_col, detail_col = st.columns([5, 3])
     with map_col:
@@ -50,6 +53,8 @@ def render() -> None:
         out = st_folium(m, key=MAP_KEY, height=620, use_container_width=True, center=center, zoom=zoom,
                         returned_objects=["last_object_clicked_tooltip"])
         st.caption("单击案件查看详情；右上角图层按钮可开关图层。")
+        area = f"代县{town}" if town != WHOLE_COUNTY else "代县全县"
+        snapshot_download(shown, extent, f"{area.removeprefix('代县')}案件分布图", key="map_export", area_name=area)
     clicked = case_id_from_tooltip((out or {}).get("last_object_clicked_tooltip"), cases["case_id"])
     if clicked and clicked != st.session_state.get(common.KEY_MAP_LAST_CLICK):
         st.session_state[common.KEY_MAP_LAST_CLICK] = clicked
@@ -89,14 +94,13 @@ def _sidebar() -> tuple[CaseFilter, str, list[str]]:
     return f, color_by, layers
 
 
-def _view(county, towns, shown, town: str, case_id: str):
+def _extent(county, towns, shown, town: str, case_id: str):
+    """(lon0, lat0, lon1, lat1) of what the map shows: the picked case, the township, or the county."""
     if case_id != NONE:
-        g = shown.loc[shown["case_id"] == case_id].geometry
-        b = g.buffer(0.002).total_bounds
-        return view_for_bounds(b, max_zoom=16, **_SIZE)
+        return tuple(shown.loc[shown["case_id"] == case_id].geometry.buffer(0.002).total_bounds)
     if town != WHOLE_COUNTY:
-        return view_for_bounds(towns.loc[towns["name"] == town].total_bounds, **_SIZE)
-    return view_for_bounds(county.total_bounds, **_SIZE) if len(county) else (None, None)
+        return tuple(towns.loc[towns["name"] == town].total_bounds)
+    return tuple(county.total_bounds) if len(county) else None
 
 
 def _detail(cases, checks, case_id: str) -> None:
@@ -112,6 +116,9 @@ def _detail(cases, checks, case_id: str) -> None:
     ledger += [(f.label, row.get(f.name)) for f in LEDGER_FIELDS if row["kind"] in f.kinds]
     table = pd.DataFrame({"字段": [k for k, _ in ledger], "内容": [_fmt(v) for _, v in ledger]})
     st.dataframe(table, hide_index=True, height=420)
+    st.download_button("下载案件核查单（PDF）", data=sheet_maker(common.db_path(), [case_id]),
+                       file_name=f"案件核查单_{case_id}.pdf", mime="application/pdf", key="map_dl_sheet",
+                       icon=":material/description:")
 
 
 def _check_summary(r) -> None:

@@ -59,6 +59,14 @@ class TestMapPage:
         assert dict(zip(table["字段"], table["内容"]))["案件编号"] == "CK-2019-004"
         assert "违法主体" in set(table["字段"]) and "矿种" in set(table["字段"])
 
+    def test_map_offers_snapshot_and_check_sheet_downloads(self, demo_db):
+        at = page_app("page_map").run()
+        at.selectbox(key="map_pick").set_value("CK-2019-004").run()
+        assert not at.exception
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert labels == ["下载 PNG", "下载 PDF", "下载案件核查单（PDF）"]
+        assert at.radio(key="map_export_size").value == "A4"
+
 
 class TestCheckPage:
     def test_default_case_is_outside_its_permit(self, demo_db):
@@ -68,6 +76,7 @@ class TestCheckPage:
         assert metrics["许可范围外面积（亩）"] == "46.92"
         assert metrics["许可范围外面积（平方米）"] == "31,282"
         assert metrics["最远越界距离（米）"] == "156.5"
+        assert [b.proto.label for b in at.get("download_button")] == ["下载 PNG", "下载 PDF"]
 
     def test_pasted_gauss_kruger_coordinates(self, demo_db):
         at = page_app("page_check").run()
