@@ -24,6 +24,18 @@ def _text_col(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
     return frame[name].astype(object).where(frame[name].notna(), "").astype(str).str.strip()
 
 
+def _geometries(frame: gpd.GeoDataFrame, errors: list[str], *, path, key: str, noun: str):
+    """Check and repair geometries; raise RowErrors with ``errors`` plus any geometry errors."""
+    try:
+        frame, notes = prepare_geometries(frame, key=key, noun=noun)
+    except RowErrors as exc:
+        errors = errors + exc.errors
+        notes = []
+    if errors:
+        raise RowErrors(errors, source=Path(path).name)
+    return frame, notes
+
+
 def read_case_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read cases to check; return them in CGCS2000 with the notes of any repairs.
 
@@ -50,13 +62,7 @@ def read_case_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     found = frame["found_date"] if "found_date" in frame else pd.Series([None] * len(frame))
     dates, date_errs = parse_date_column(found.tolist(), labels=labels, field="found_date")
     errors += date_errs
-    try:
-        frame, notes = prepare_geometries(frame, key="case_id", noun="案件")
-    except RowErrors as exc:
-        errors += exc.errors
-        notes = []
-    if errors:
-        raise RowErrors(errors, source=Path(path).name)
+    frame, notes = _geometries(frame, errors, path=path, key="case_id", noun="案件")
     out = gpd.GeoDataFrame({
         "case_id": ids.to_numpy(), "kind": kind.to_numpy(), "category": cat.astype(int).to_numpy(),
         **{c: _text_col(frame, c).to_numpy() for c in ("township", "permit_no", "mineral")},
@@ -76,13 +82,7 @@ def read_permit_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
         vals = frame[name].tolist() if name in frame else [None] * len(frame)
         cols[name], errs = parse_date_column(vals, labels=labels, field=name)
         errors += errs
-    try:
-        frame, notes = prepare_geometries(frame, key="permit_no", noun="许可证")
-    except RowErrors as exc:
-        errors += exc.errors
-        notes = []
-    if errors:
-        raise RowErrors(errors, source=Path(path).name)
+    frame, notes = _geometries(frame, errors, path=path, key="permit_no", noun="许可证")
     out = gpd.GeoDataFrame({
         **{c: _text_col(frame, c).to_numpy() for c in ("permit_no", "holder", "mineral")}, **cols,
     }, geometry=frame.geometry.values, crs=frame.crs)
