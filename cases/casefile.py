@@ -7,6 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from cases.geodata import (
     CASE_REQUIRED, PERMIT_REQUIRED, labels_for, parse_date_column, prepare_geometries, read_layer,
@@ -16,6 +17,35 @@ from cases.model import CATEGORIES, KINDS, category_kind
 from geo.errors import RowErrors
 
 CASE_OPTIONAL = ("township", "permit_no", "mineral", "found_date")
+#: Layers of a casemap export (``python -m cases export``): GeoPackage / zipped Shapefile layers, GeoJSON ``layer``.
+EXPORT_CASE_LAYERS = ("cases_polygon", "cases_point")
+EXPORT_PERMIT_LAYER = "permits"
+
+
+def _layers_of(path: Path) -> list[str]:
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError):  # reported by read_layer
+        return []
+
+
+def _read_export_aware(path: str | Path, *, what: str, layers: tuple[str, ...], tag: str) -> gpd.GeoDataFrame:
+    """Read a case or permit file; from a casemap export only its case (or permit) layers/features.
+
+    A GeoPackage or .shp.zip written by ``python -m cases export`` holds ``cases_polygon``,
+    ``cases_point`` and ``permits``; its GeoJSON marks each feature with ``layer`` = case/permit.
+    """
+    path = Path(path)
+    have = _layers_of(path) if path.exists() else []
+    wanted = [n for n in layers if n in have]
+    if wanted:
+        frames = [read_layer(path, what=what, layer=n) for n in wanted]
+        frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+    else:
+        frame = read_layer(path, what=what)
+    if "layer" in frame and frame["layer"].isin(["case", "permit"]).all() and len(frame):
+        frame = frame[frame["layer"] == tag].drop(columns="layer").reset_index(drop=True)
+    return frame
 
 
 def _text_col(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
@@ -41,7 +71,7 @@ def read_case_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
 
     Raises RowErrors listing every bad case (kind, category, date, geometry, position).
     """
-    frame = read_layer(path, what="案件文件")
+    frame = _read_export_aware(path, what="案件文件", layers=EXPORT_CASE_LAYERS, tag="case")
     require_columns(frame, CASE_REQUIRED, what="案件文件")
     labels = labels_for(frame, "case_id", "案件")
     errors: list[str] = []
@@ -73,7 +103,7 @@ def read_case_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
 
 def read_permit_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read permit areas (``permit_no``, ``holder``, ``mineral``, ``valid_from``, ``valid_to``)."""
-    frame = read_layer(path, what="采矿许可证文件")
+    frame = _read_export_aware(path, what="采矿许可证文件", layers=(EXPORT_PERMIT_LAYER,), tag="permit")
     require_columns(frame, PERMIT_REQUIRED, what="采矿许可证文件")
     labels = labels_for(frame, "permit_no", "许可证")
     errors: list[str] = []

@@ -1,0 +1,51 @@
+"""``python -m cases check`` on casemap's own exports: every case layer is read, permit features are not cases."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from cases.cli import main
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("store") / "audit.db"
+    assert main(["init-demo", "--db", str(path)]) == 0
+    return path
+
+
+def _check(capsys, *argv):
+    capsys.readouterr()
+    rc = main(["check", *argv, "--format", "json"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    return {r["case_id"]: r for r in json.loads(out.out)}
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".shp.zip"])
+def test_check_reads_all_cases_of_an_export_and_its_permits(db, tmp_path, capsys, suffix):
+    from cases.store import open_store
+
+    store = open_store(db)
+    cases = store.cases()
+    assert set(cases.geom_type) == {"Point", "Polygon"}  # the demo has both layers
+    out = tmp_path / f"export{suffix}"
+    assert main(["export", str(out), "--db", str(db)]) == 0
+    direct = tmp_path / "cases.geojson"
+    keep = ["case_id", "kind", "category", "township", "permit_no", "mineral", "geometry"]
+    cases[keep].assign(found_date=pd.to_datetime(cases["found_date"]).dt.strftime("%Y-%m-%d")).to_file(direct)
+    expected = _check(capsys, str(direct), "--db", str(db))
+    got = _check(capsys, str(out), "--permits", str(out), "--db", str(db))
+    assert len(got) == len(cases) == 110
+    for cid, rec in expected.items():
+        assert got[cid]["flags"] == rec["flags"], cid
+        assert got[cid]["permit_no"] == rec["permit_no"], cid
+        assert got[cid]["area_m2"] == pytest.approx(rec["area_m2"], abs=0.5), cid
+        out_m = rec["max_outside_distance_m"]
+        assert (got[cid]["max_outside_distance_m"] is None) == (out_m is None), cid
+        if out_m is not None:
+            assert got[cid]["max_outside_distance_m"] == pytest.approx(out_m, abs=0.05), cid
+
