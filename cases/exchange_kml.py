@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.etree import ElementTree as ET
 
+import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
@@ -56,8 +57,8 @@ def _geometry(parent: ET.Element, g: shapely.Geometry) -> None:
 
 
 def _text(v: Any) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:
+        return ""  # a missing date (NaT) or number is shown as nothing, not as "NaT"
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, float) and v.is_integer():
