@@ -19,6 +19,8 @@ from geo.errors import CasemapError
 
 _TYPE = re.compile(r"^\s*(POINT|POLYGON|MULTIPOLYGON|MULTIPOINT|LINESTRING|MULTILINESTRING|GEOMETRYCOLLECTION)\b", re.I)
 _RING = re.compile(r"\(([^()]+)\)")
+#: A cell of numbers only (``1,X,Y;2,X,Y``) is read as 拐点 even with fewer than 3 points, to say what is wrong.
+_NUMBERS_ONLY = re.compile(r"[\d\s.,，;；:：、\-]*\d[\d\s.,，;；:：、\-]*")
 
 
 def parse_geometry_cell(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
@@ -29,7 +31,7 @@ def parse_geometry_cell(text: str, *, label: str) -> tuple[shapely.Geometry, lis
     text = str(text).strip()
     if _TYPE.match(text):
         return _parse_wkt(text, label=label)
-    if looks_like_corners(text.replace(";", "\n").replace("；", "\n")):
+    if looks_like_corners(text.replace(";", "\n").replace("；", "\n")) or _NUMBERS_ONLY.fullmatch(text):
         try:
             return parse_corner_list(text, label=label)
         except CasemapError as exc:

@@ -236,4 +236,4 @@ def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county) -> tuple
         res.errors.append(f"{where}：{_ROW_PREFIX.sub('', str(exc))}")
         return None, []
     where = row.where(src) if src in row.cols else f"第 {row.row} 行"
-    return geom, [f"{where}：{n}" for n in notes]
+    return geom, [f"{where}：{_ROW_PREFIX.sub('', n)}" for n in notes]
