@@ -32,8 +32,15 @@ def db_path() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(path: str) -> SQLiteStore:
+def _cached_store(path: str, code: str) -> SQLiteStore:
     return get_store(path)
+
+
+def _store(path: str) -> SQLiteStore:
+    # Keyed by the loaded code too: when the code is updated while the app runs, Streamlit re-imports
+    # the changed modules; a store made by the old ones would raise the old error classes, which the
+    # re-imported pages' ``except ConflictError`` would not catch (a raw traceback instead of a message).
+    return _cached_store(path, f"{id(SQLiteStore)}-{id(CasemapError)}")
 
 
 def store() -> SQLiteStore:
