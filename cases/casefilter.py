@@ -64,3 +64,32 @@ def filter_mask(cases: pd.DataFrame, checks: pd.DataFrame | None, f: CaseFilter)
                 for fl in flags
             ], dtype=bool)
     return keep
+
+
+def describe_filter(f: CaseFilter) -> str:
+    """Chinese description of ``f`` for map texts, e.g. ``乡镇=峨口镇；类型=采矿`` ("" keeps everything).
+
+    The wording matches the ``--filter`` description of ``python -m cases snapshot``: values of one
+    key are joined by 或, keys by ；.
+    """
+    from cases.model import CATEGORY_SHORT, KINDS
+    from geo.checks import FLAGS
+
+    parts = []
+    if f.townships:
+        parts.append("乡镇=" + "或".join(f.townships))
+    if f.kinds:
+        parts.append("类型=" + "或".join(KINDS.get(k, k) for k in f.kinds))
+    if f.categories:
+        parts.append("违法类别=" + "或".join(f"{int(c)}（{CATEGORY_SHORT.get(int(c), '')}）" for c in f.categories))
+    if f.statuses:
+        parts.append("办理状态=" + "或".join(f.statuses))
+    if f.flags:
+        parts.append("核查标记=" + "或".join("任一问题" if c == ANY_FLAG else FLAGS.get(c, c) for c in f.flags))
+    if f.found_from or f.found_to:
+        a = f.found_from.isoformat() if f.found_from else "…"
+        b = f.found_to.isoformat() if f.found_to else "…"
+        parts.append(f"发现日期={a}至{b}")
+    if f.text.strip():
+        parts.append(f"搜索「{f.text.strip()}」")
+    return "；".join(parts)

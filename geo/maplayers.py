@@ -30,7 +30,7 @@ html .leaflet-container { background: #f3f1ea; font-family: "Noto Sans CJK SC", 
   font-size: 13px; font-weight: bold; color: #333; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
 .casemap-label span { position: absolute; transform: translate(-50%, -50%); }
 .casemap-label.permit { font-size: 11px; font-weight: normal; color: #6a3d9a; }
-.casemap-legend { background: rgba(255,255,255,0.9); padding: 4px 8px; border-radius: 4px;
+.casemap-legend { background: rgba(255,255,255,0.9); padding: 4px 8px; border-radius: 4px; max-width: 160px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 11px; line-height: 16px; max-height: 300px;
   overflow-y: auto; }
 .casemap-legend summary { cursor: pointer; font-weight: bold; }

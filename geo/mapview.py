@@ -47,6 +47,8 @@ CANVAS_THRESHOLD = 1500
 TOOLTIP_SEP = "｜"
 #: Choropleth classes, light to dark.
 CHORO_COLORS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
+#: Room the legend (bottom right, at most this wide: see MAP_CSS) takes; views keep data left of it.
+LEGEND_WIDTH_PX = 190
 #: Permit numbers are long: label them only from this zoom level on.
 PERMIT_LABEL_ZOOM = 13
 
@@ -234,8 +236,13 @@ def case_id_from_tooltip(text: str | None, known: Iterable[str] | None = None) -
 
 
 def view_for_bounds(bounds: Sequence[float], *, width_px: int = 900, height_px: int = 600,
-                    max_zoom: int = 17) -> tuple[list[float], int]:
-    """Centre ``[lat, lon]`` and the largest zoom at which lon/lat ``bounds`` fit the given size."""
+                    max_zoom: int = 17, pad_right_px: int = 0) -> tuple[list[float], int]:
+    """Centre ``[lat, lon]`` and the largest zoom at which lon/lat ``bounds`` fit the given size.
+
+    ``pad_right_px`` asks to keep that many pixels on the right clear (for the legend): the centre
+    moves east so the bounds sit further left, as far as the room beside them allows (keeping a
+    24 px margin on the left); the zoom is never lowered for it.
+    """
     x0, y0, x1, y1 = (float(v) for v in bounds)
     lat = (y0 + y1) / 2
     dx = max(x1 - x0, 1e-6)
@@ -243,7 +250,11 @@ def view_for_bounds(bounds: Sequence[float], *, width_px: int = 900, height_px: 
     dy = max(merc(y1) - merc(y0), 1e-8)
     zx = math.log2(width_px * 360 / (256 * dx))
     zy = math.log2(height_px * 2 * math.pi / (256 * dy))
-    return [lat, (x0 + x1) / 2], int(max(5, min(max_zoom, math.floor(min(zx, zy)))))
+    zoom = int(max(5, min(max_zoom, math.floor(min(zx, zy)))))
+    deg_per_px = 360 / (256 * 2 ** zoom)
+    room = (width_px - dx / deg_per_px) / 2 - 24
+    shift_px = max(0.0, min(pad_right_px / 2, room))
+    return [lat, (x0 + x1) / 2 + shift_px * deg_per_px], zoom
 
 
 # -- private steps --------------------------------------------------------------------------

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cases.casefilter import ANY_FLAG, CaseFilter, filter_mask
+from cases.casefilter import ANY_FLAG, CaseFilter, describe_filter, filter_mask
 from cases.model import CATEGORIES, CATEGORY_SHORT, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES, TOWNSHIPS
 from geo.checks import FLAGS
 from geo.mapview import (
-    HIGHLIGHT_FLAGS, LAYER_NAMES, build_case_map, case_id_from_tooltip, view_for_bounds,
+    HIGHLIGHT_FLAGS, LAYER_NAMES, LEGEND_WIDTH_PX, build_case_map, case_id_from_tooltip, view_for_bounds,
 )
 from ui import common
 from ui.export_buttons import snapshot_download
@@ -22,7 +23,8 @@ WHOLE_COUNTY = "全县"
 MAP_KEY = "case_map"
 PICK_KEY = "map_pick"
 NONE = "（未选择）"
-_SIZE = {"width_px": 700, "height_px": 600}
+#: A conservative map size (the map column is 600–950 px wide on 1366–1920 px screens).
+_SIZE = {"width_px": 640, "height_px": 600}
 
 
 def render() -> None:
@@ -43,8 +45,11 @@ def render() -> None:
     town = zoom_col.selectbox("缩放到乡镇", [WHOLE_COUNTY, *TOWNSHIPS], key="map_zoom_town")
     ids = shown["case_id"].tolist()
     zoom_case = case_col.selectbox("缩放到案件", [NONE, *ids], key="map_zoom_case")
+    town = view_township(town, f)
     extent = _extent(county, towns, shown, town, zoom_case)
-    center, zoom = view_for_bounds(extent, max_zoom=16 if zoom_case != NONE else 17, **_SIZE) if extent is not None else (None, None)
+    # keep the data clear of the legend (bottom right): fit it into the part of the map left of it
+    center, zoom = view_for_bounds(extent, max_zoom=16 if zoom_case != NONE else 17, pad_right_px=LEGEND_WIDTH_PX,
+                                   **_SIZE) if extent is not None else (None, None)
 
     map_col, detail_col = st.columns([5, 3])
     with map_col:
@@ -53,8 +58,9 @@ def render() -> None:
         out = st_folium(m, key=MAP_KEY, height=620, use_container_width=True, center=center, zoom=zoom,
                         returned_objects=["last_object_clicked_tooltip"])
         st.caption("单击案件查看详情；右上角图层按钮可开关图层。")
-        area = f"代县{town}" if town != WHOLE_COUNTY else "代县全县"
-        snapshot_download(shown, extent, f"{area.removeprefix('代县')}案件分布图", key="map_export", area_name=area)
+        title, area = export_texts(town, f)
+        focus = towns.loc[towns["name"] == town].geometry if town != WHOLE_COUNTY else None
+        snapshot_download(shown, extent, title, key="map_export", area_name=area, focus=focus)
     clicked = case_id_from_tooltip((out or {}).get("last_object_clicked_tooltip"), cases["case_id"])
     if clicked and clicked != st.session_state.get(common.KEY_MAP_LAST_CLICK):
         st.session_state[common.KEY_MAP_LAST_CLICK] = clicked
@@ -92,6 +98,27 @@ def _sidebar() -> tuple[CaseFilter, str, list[str]]:
     f = CaseFilter(tuple(towns), tuple(kinds), tuple(cats), tuple(statuses), tuple(flags),
                    d0 if isinstance(d0, dt.date) else None, d1 if isinstance(d1, dt.date) else None, text)
     return f, color_by, layers
+
+
+def view_township(zoom_town: str, f: CaseFilter) -> str:
+    """The township the map shows: the one picked to zoom to, else the only township filtered on."""
+    if zoom_town == WHOLE_COUNTY and len(f.townships) == 1:
+        return f.townships[0]
+    return zoom_town
+
+
+def export_texts(town: str, f: CaseFilter) -> tuple[str, str]:
+    """图名 and 制图范围 of the 导出地图 snapshot: the township shown and the filters applied.
+
+    A filter on just the township shown is not repeated; any other filter is named, so a map of
+    some of the cases is never taken for a map of all of them.
+    """
+    title = f"{town}案件分布图"
+    area = f"代县{town}"
+    if f.townships == (town,):
+        f = dataclasses.replace(f, townships=())
+    described = describe_filter(f)
+    return title, area + (f"（筛选：{described}）" if described else "")
 
 
 def _extent(county, towns, shown, town: str, case_id: str):
