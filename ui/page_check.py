@@ -54,12 +54,11 @@ def render() -> None:
         m = build_check_map(subject, outside=outside, permit=permit, townships=towns[towns["name"].isin(names)],
                             county=county, label=label, assets=common.map_assets())
         st_folium(m, key="check_map", height=520, use_container_width=True, returned_objects=[])
-        if source == FROM_CASE:
-            shown = cases.loc[cases["case_id"] == case_id]
-            extent = tuple(shown.geometry.union_all().union(permit.geometry.union_all()).buffer(0.001).bounds) \
-                if permit is not None and len(permit) else tuple(shown.geometry.buffer(0.002).total_bounds)
-            snapshot_download(shown, extent, f"{case_id}越界核查图", key="check_export",
-                              area_name=f"代县{result['township'] or ''}")
+        shown = cases.loc[cases["case_id"] == case_id] if source == FROM_CASE else _subject_frame(subject, label, result)
+        extent = tuple(shown.geometry.union_all().union(permit.geometry.union_all()).buffer(0.001).bounds) \
+            if permit is not None and len(permit) else tuple(shown.total_bounds + [-0.002, -0.002, 0.002, 0.002])
+        snapshot_download(shown, extent, f"{label}越界核查图", key="check_export",
+                          area_name=f"代县{result['township'] or ''}")
     with num_col:
         _numbers(result, subject)
 
@@ -85,6 +84,15 @@ def _check_one(subject, permit_choice: str, towns, permits, county) -> pd.Series
         "mineral": [""], "found_date": [None],
     }, geometry=[subject], crs=STORAGE_CRS)
     return check_cases(one, towns, permits, county).iloc[0]
+
+
+def _subject_frame(subject: shapely.Geometry, label: str, result: pd.Series) -> gpd.GeoDataFrame:
+    """A pasted, drawn or uploaded parcel as a one-row case layer for the 导出地图 snapshot."""
+    permit_no = result["permit_no"] if _has(result["permit_no"]) else None
+    return gpd.GeoDataFrame({
+        "case_id": [label], "kind": ["mining" if permit_no else "land"], "township": [result["township"] or ""],
+        "permit_no": [permit_no],
+    }, geometry=[subject], crs=STORAGE_CRS)
 
 
 def _has(v) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cases.casefilter import CaseFilter
 from ui import common
 from ui.page_map import WHOLE_COUNTY, export_texts, view_township
@@ -32,3 +34,33 @@ def test_store_is_made_again_when_the_code_was_reloaded(demo_db, monkeypatch):
 
     monkeypatch.setattr(common, "SQLiteStore", ReloadedStore)
     assert common.store() is not first
+
+
+def test_check_page_exports_a_pasted_parcel_with_its_outside_part(demo_db):
+    import pandas as pd
+    import shapely
+
+    from geo.crs import to_area_crs
+    from geo.snapshot import outside_parts
+    from tests.ui.conftest import page_app
+    from ui.page_check import _subject_frame
+
+    at = page_app("page_check").run()
+    at.radio(key="check_source").set_value("粘贴坐标").run()
+    at.text_area(key="check_geom_text").set_value(
+        "113.0000, 39.0000\n113.0010, 39.0000\n113.0010, 39.0010\n113.0000, 39.0010").run()
+    assert not at.exception
+    assert [b.proto.label for b in at.get("download_button")] == ["下载 PNG", "下载 PDF"]
+
+    permits = common.store().permits()
+    permit = permits.iloc[0]
+    square = shapely.box(*permit.geometry.bounds)
+    moved = shapely.affinity.translate(square, xoff=square.bounds[2] - square.bounds[0])  # wholly east of it
+    result = pd.Series({"permit_no": permit["permit_no"], "township": "峨口镇"})
+    frame = _subject_frame(moved, "核查图形", result)
+    assert frame.iloc[0][["case_id", "kind", "township", "permit_no"]].tolist() == [
+        "核查图形", "mining", "峨口镇", permit["permit_no"]]
+    outside = outside_parts(frame, permits).iloc[0]
+    assert outside.area == pytest.approx(to_area_crs(frame).geometry.iloc[0].area, rel=1e-6)
+    no_permit = _subject_frame(moved, "核查图形", pd.Series({"permit_no": None, "township": None}))
+    assert no_permit.iloc[0][["kind", "township", "permit_no"]].tolist() == ["land", "", None]
