@@ -155,7 +155,7 @@ def sheet_page(data: SheetData, *, font: str, dpi: float = 150, page_no: int | N
     page.text(105, 15, SHEET_TITLE, size=18, weight="bold", ha="center")
     head = (f"案件编号：{c['case_id']}　　类型：{KINDS.get(c['kind'], c['kind'])}　　违法类别：{c['category']} "
             f"{CATEGORIES.get(int(c['category']), '')}\n责任乡镇：{c['township']}　　办理状态：{c['status']}　　"
-            f"发现日期：{_fmt(c.get('found_date'), 'date')}　　{FIELD_LABELS['permit_no']}：{c.get('permit_no') or '无'}")
+            f"发现日期：{_fmt(c.get('found_date'), 'date')}　　{FIELD_LABELS['permit_no']}：{_fmt(c.get('permit_no'), 'text') or '无'}")
     page.text(left, 25, head, size=8.5)
     ax = page.axes(left, 37, width, 92, label="map")
     draw_case_map(ax, data.geometry, kind=c["kind"], case_id=str(c["case_id"]), townships=data.townships,
