@@ -38,6 +38,13 @@ class ParsedLedger:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sheets: list[dict[str, Any]] = field(default_factory=list)
+    #: File-level errors that belong to one row ((sheet, Excel row) → errors), so the preview can mark that row.
+    row_errors: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+
+    def row_error(self, sheet: str, row: int, message: str) -> None:
+        """Record an error found outside the row's own conversion (formula, merge, duplicate) for that row."""
+        self.errors.append(message)
+        self.row_errors.setdefault((sheet, row), []).append(message)
 
     @property
     def cases(self) -> list[Case]:
@@ -60,7 +67,8 @@ class ParsedLedger:
                 "违法类别": c.category if c else None, "办理状态": c.status if c else "",
                 "基本情况（摘要）": to_text(row.values.get("summary")),
                 "位置": (c.geometry.geom_type if c and c.geometry is not None else ""),
-                "摘要未识别": "、".join(res.missing), "错误": "\n".join(res.errors), "提示": "\n".join(res.notes),
+                "摘要未识别": "、".join(res.missing),
+                "错误": "\n".join(self.row_errors.get((row.sheet, row.row), []) + res.errors), "提示": "\n".join(res.notes),
             })
         return pd.DataFrame(recs, columns=["工作表", "行号", "案件编号", "类型", "责任乡镇", "违法类别", "办理状态",
                                            "基本情况（摘要）", "位置", "摘要未识别", "错误", "提示"])
@@ -205,8 +213,8 @@ def _rows(grid: Grid, lay: Layout, kind: str, parsed: ParsedLedger, geom_sheet: 
             vals["wkt"] = geom_sheet.get(to_text(vals.get("case_id")), "")
         row = LedgerRow(grid.name, r + 1, kind, vals, {n: column_letter(c) for c, n in lay.columns.items()},
                         township_hint=unit_town)
-        if errs:
-            parsed.errors.extend(errs)
+        for e in errs:
+            parsed.row_error(grid.name, r + 1, e)
         out.append(row)
     if skipped:
         parsed.notes.append(f"工作表「{grid.name}」中 {skipped} 行只填了序号或县名，视为空行跳过")
@@ -274,7 +282,7 @@ def _check_duplicates(rows: list[LedgerRow], parsed: ParsedLedger) -> None:
         if cid:
             k = (row.kind, cid)
             if k in seen:
-                parsed.errors.append(f"第 {row.row} 行：案件编号「{cid}」与第 {seen[k]} 行重复")
+                parsed.row_error(row.sheet, row.row, f"第 {row.row} 行：案件编号「{cid}」与第 {seen[k]} 行重复")
             seen.setdefault(k, row.row)
 
 
@@ -285,7 +293,8 @@ def _check_duplicate_ids(parsed: ParsedLedger) -> None:
             continue
         cid = res.case.case_id
         if cid in seen:
-            parsed.errors.append(f"第 {row.row} 行：生成的案件编号「{cid}」与第 {seen[cid]} 行相同（序号重复）；请修改序号或填写案件编号")
+            parsed.row_error(row.sheet, row.row,
+                             f"第 {row.row} 行：生成的案件编号「{cid}」与第 {seen[cid]} 行相同（序号重复）；请修改序号或填写案件编号")
         seen.setdefault(cid, row.row)
 
 
