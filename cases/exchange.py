@@ -75,6 +75,12 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _whole(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Integer columns as nullable integers, so that GeoJSON keeps 7 (not 7.0) next to permits lacking them."""
+    ints = {c: "Int64" for c in frame.columns if c != "geometry" and pd.api.types.is_integer_dtype(frame[c])}
+    return frame.astype(ints) if ints else frame
+
+
 def select(store, *, township: str | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The store's cases and permits, limited to one township (permits: those touching it) if given."""
     cases, permits = store.cases(), store.permits()
@@ -108,7 +114,8 @@ def export_geodata(store, path: str | os.PathLike, *, township: str | None = Non
     elif fmt == ".shp.zip":
         notes += _write_shp_zip(path, cases, permits)
     elif fmt == ".geojson":
-        frame = pd.concat([_plain(cases).assign(layer="case"), _plain(permits).assign(layer="permit")], ignore_index=True)
+        frame = pd.concat([_whole(_plain(cases)).assign(layer="case"), _whole(_plain(permits)).assign(layer="permit")],
+                          ignore_index=True)
         gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
         text = gdf.to_json(ensure_ascii=False, drop_id=True, na="drop")
         data = json.loads(text)
