@@ -235,6 +235,10 @@ def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> 
     for layer in layers:
         try:
             frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix")
+            enc = _dbf_encoding(path, layer, frame)
+            if enc:
+                frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix", encoding=enc)
+                notes.append(f"{path.name} 的图层 {layer} 没有 .cpg 编码文件，已按 {'GBK' if enc == 'GB18030' else enc} 编码读取中文")
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
             raise LedgerFormatError(f"无法读取 {path.name} 的图层 {layer}：{exc}") from exc
         if frame.crs is None:
@@ -247,6 +251,28 @@ def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> 
         raise LedgerFormatError(f"{path.name} 中没有图层")
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
     return out, notes
+
+
+def _dbf_encoding(path: Path, layer: str, frame: pd.DataFrame) -> str | None:
+    """For a Shapefile without .cpg (GDAL falls back to ISO-8859-1): UTF-8 or GB18030 when its text is Chinese."""
+    try:
+        if pyogrio.read_info(path, layer=layer).get("encoding") != "ISO-8859-1":
+            return None
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError):
+        return None
+    texts = [str(c) for c in frame.columns] + [v for c in frame.columns if c != "geometry"
+                                              and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+                                              for v in frame[c].head(200) if isinstance(v, str)]
+    raw = b"".join(t.encode("latin-1", errors="ignore") for t in texts if any("\x80" <= ch <= "\xff" for ch in t))
+    if not raw:
+        return None
+    for enc in ("UTF-8", "GB18030"):
+        try:
+            raw.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def features_to_grid(path: str | os.PathLike, *, max_bytes: int | None = None) -> tuple[list[Grid], list[str]]:

@@ -30,6 +30,12 @@ def read_layer(path: str | Path, *, what: str = "文件", layer: str | None = No
         # Dates stay text so that a bad date is reported by row, not as a driver error.
         opts = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
         frame = gpd.read_file(path, layer=layer, engine="pyogrio", datetime_as_string=True, **opts)
+        if path.suffix.lower() in (".shp", ".zip", ".dbf"):
+            from cases.exchange import _dbf_encoding
+
+            enc = _dbf_encoding(path, layer or pyogrio.list_layers(path)[0][0], frame)
+            if enc:  # a Shapefile without .cpg written in GBK (or UTF-8) by Chinese GIS software
+                frame = gpd.read_file(path, layer=layer, engine="pyogrio", datetime_as_string=True, encoding=enc)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
         raise LedgerFormatError(f"无法读取{what} {path.name}：{exc}。支持 GeoJSON、GeoPackage、Shapefile 等格式。") from exc
     if frame.crs is None:
