@@ -129,7 +129,10 @@ def read_ledger(path: str | os.PathLike, *, kind: str | None = None, geometry: s
         if sheet_kind:
             found.append((grid, lay, sheet_kind))
     if not found and not parsed.errors:
-        parsed.errors.append(_no_ledger_message(path, grids))
+        skipped = [n.removesuffix("，已跳过") for n in parsed.notes if "与 --kind" in n]
+        other = next((k for k in KINDS if k != kind), "")
+        parsed.errors.append("；".join(skipped) + f"；文件中没有{KINDS.get(kind, '')}清单，请改用 --kind {other} 或不指定 --kind"
+                             if skipped else _no_ledger_message(path, grids))
     rows: list[LedgerRow] = []
     for grid, lay, sheet_kind in found:
         rows += _rows(grid, lay, sheet_kind, parsed, geom_sheet)
