@@ -37,7 +37,7 @@ def render() -> None:
     stats = _stats(path, ver)
     table = with_chinese_headers(stats)
     st.caption("案件按台账填报的责任乡镇统计；整改到位 = 乡镇已验收及以后的状态；面积按图形计算（点位案件按台账亩数）。")
-    st.dataframe(table, hide_index=True, key="stats_table", height=38 * (len(table) + 1))
+    st.dataframe(table, hide_index=True, key="stats_table", height=35 * (len(table) + 1) + 3)
     c1, c2 = st.columns(2)
     c1.download_button("下载 Excel（xlsx）", _xlsx(table), file_name="乡镇统计.xlsx", key="dl_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -49,7 +49,7 @@ def render() -> None:
     county, towns, _ = common.load_layers(path, ver)
     values = stats.set_index("township")[measure].drop(TOTAL)
     m = build_choropleth(towns, values, title=MEASURES[measure], county=county, assets=common.map_assets())
-    st_folium(m, key="stats_map", height=480, use_container_width=True, returned_objects=[])
+    st_folium(m, key="stats_map", height=540, use_container_width=True, returned_objects=[])
 
     st.subheader("各乡镇案件类别")
     cats = stats.set_index("township").loc[list(TOWNSHIPS), [f"cat_{k}" for k in CATEGORY_SHORT]]
