@@ -227,6 +227,8 @@ def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> 
 
         rows, notes = read_kml(path, path.read_bytes())
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS), notes
+    if suffix == ".zip":
+        _check_zip(path)
     try:
         layers = [str(n) for n, _t in pyogrio.list_layers(path)]
     except (pyogrio.errors.DataSourceError, ValueError) as exc:
@@ -251,6 +253,24 @@ def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> 
         raise LedgerFormatError(f"{path.name} 中没有图层")
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
     return out, notes
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse a .zip that is no zip or holds no Shapefile/GeoPackage/GeoJSON, naming what it holds."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = [n for n in z.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LedgerFormatError(f"{path.name} 不是有效的 zip 压缩包，无法读取；请重新压缩 Shapefile 后再导入") from exc
+    if not any(n.lower().endswith((".shp", ".gpkg", ".geojson", ".json")) for n in names):
+        shown = "、".join(names[:10]) or "（空）"
+        raise LedgerFormatError(f"{path.name} 中没有 Shapefile（.shp）、GeoPackage 或 GeoJSON 文件；压缩包内容：{shown}")
+    shps = [n for n in names if n.lower().endswith(".shp")]
+    missing = [f"{Path(n).stem}{ext}" for n in shps for ext in (".shx", ".dbf")
+               if not any(m.lower() == (n[:-4] + ext).lower() for m in names)]
+    if missing:
+        raise LedgerFormatError(f"{path.name} 中的 Shapefile 不完整，缺少：{'、'.join(missing)}（Shapefile 需要同名的 .shp、.shx、.dbf，"
+                                "以及 .prj 坐标系文件）")
 
 
 def _dbf_encoding(path: Path, layer: str, frame: pd.DataFrame) -> str | None:
