@@ -70,9 +70,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"新增：{'、'.join(rep.added)}", file=out)
     for cid, labels in rep.changed.items():
         print(f"变更 {cid}：{'、'.join(labels)}", file=out)
+    several = len(rep.parsed.sheets) > 1
     for row, res in rep.parsed.results:
         if res.missing:
-            print(f"提示：第 {row.row} 行 基本情况中未找到：{'、'.join(res.missing)}", file=out)
+            sheet = f"工作表「{row.sheet}」" if several else ""
+            print(f"提示：{sheet}第 {row.row} 行 基本情况中未找到：{'、'.join(res.missing)}", file=out)
         for note in res.notes:
             print(f"提示：{note}", file=out)
     for note in rep.parsed.notes:

@@ -143,8 +143,25 @@ def read_ledger(path: str | os.PathLike, *, kind: str | None = None, geometry: s
         if i % 20 == 0:
             tick(0.1 + 0.8 * i / max(len(rows), 1), f"解析第 {row.row} 行")
     _check_duplicate_ids(parsed)
+    if len({grid.name for grid, _lay, _k in found}) > 1:
+        _name_sheets(parsed)
     tick(0.9, "解析完成")
     return parsed
+
+
+def _name_sheets(parsed: ParsedLedger) -> None:
+    """With several ledger sheets, "第 8 行…" messages name their sheet: "工作表「附件3」第 8 行…"."""
+    def named(sheet: str, msgs: list[str]) -> list[str]:
+        return [f"工作表「{sheet}」{m}" if m.startswith("第 ") else m for m in msgs]
+
+    renamed: dict[str, str] = {}
+    for (sheet, row), msgs in parsed.row_errors.items():
+        new = named(sheet, msgs)
+        renamed.update(zip(msgs, new))
+        parsed.row_errors[(sheet, row)] = new
+    parsed.errors = [renamed.get(e, e) for e in parsed.errors]
+    for row, res in parsed.results:
+        res.errors, res.notes = named(row.sheet, res.errors), named(row.sheet, res.notes)
 
 
 def _no_ledger_message(path: Path, grids: list[Grid]) -> str:
