@@ -142,7 +142,8 @@ def sheet_maker(path: str, ids: list[str]) -> Callable[[], bytes]:
 def _bulletin_tab() -> None:
     path, ver = common.db_path(), common.version()
     c1, c2 = st.columns(2)
-    day = c1.date_input("通报日期（每月15日、30日）", value=dt.date.today(), key="brf_day", format="YYYY-MM-DD")
+    latest = previous_bulletin_day(dt.date.today() + dt.timedelta(days=1))  # the last 15th/30th up to today
+    day = c1.date_input("通报日期（每月15日、30日）", value=latest, key="brf_day", format="YYYY-MM-DD")
     custom = c2.checkbox("自定义变化统计起始日", key="brf_custom_since",
                          help="默认从上一期通报日（此前最近的15日或30日）起统计新增案件、状态变更和销号。")
     since = c2.date_input("起始日", value=previous_bulletin_day(day), key="brf_since", format="YYYY-MM-DD",

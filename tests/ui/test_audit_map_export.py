@@ -64,3 +64,17 @@ def test_check_page_exports_a_pasted_parcel_with_its_outside_part(demo_db):
     assert outside.area == pytest.approx(to_area_crs(frame).geometry.iloc[0].area, rel=1e-6)
     no_permit = _subject_frame(moved, "核查图形", pd.Series({"permit_no": None, "township": None}))
     assert no_permit.iloc[0][["kind", "township", "permit_no"]].tolist() == ["land", "", None]
+
+
+def test_bulletin_tab_defaults_to_the_last_bulletin_day(demo_db):
+    import datetime as dt
+
+    from cases.bulletin import previous_bulletin_day
+    from tests.ui.conftest import page_app
+
+    at = page_app("page_briefing").run()
+    assert not at.exception
+    day = at.date_input(key="brf_day").value
+    today = dt.date.today()
+    assert day <= today and (day.day in (15, 30) or (day + dt.timedelta(days=1)).day == 1)
+    assert previous_bulletin_day(today + dt.timedelta(days=1)) == day
