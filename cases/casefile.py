@@ -29,6 +29,17 @@ def _layers_of(path: Path) -> list[str]:
         return []
 
 
+def _layer_is(path: Path, layer: str, tag: str) -> bool:
+    """True when ``layer`` holds cases (case_id, kind, category) or, for ``tag`` permit, permits (permit_no, no case_id)."""
+    try:
+        fields = set(pyogrio.read_info(path, layer=layer)["fields"])
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError):
+        return False
+    if tag == "case":
+        return {"case_id", "kind", "category"} <= fields
+    return "permit_no" in fields and "case_id" not in fields
+
+
 def _read_export_aware(path: str | Path, *, what: str, layers: tuple[str, ...], tag: str) -> gpd.GeoDataFrame:
     """Read a case or permit file; from a casemap export only its case (or permit) layers/features.
 
@@ -38,6 +49,8 @@ def _read_export_aware(path: str | Path, *, what: str, layers: tuple[str, ...], 
     path = Path(path)
     have = _layers_of(path) if path.exists() else []
     wanted = [n for n in layers if n in have]
+    if not wanted and len(have) > 1:  # e.g. a KML with one folder per kind: every layer of the right sort
+        wanted = [n for n in have if _layer_is(path, n, tag)]
     if wanted:
         frames = [read_layer(path, what=what, layer=n) for n in wanted]
         frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)

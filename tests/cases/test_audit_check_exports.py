@@ -49,3 +49,24 @@ def test_check_reads_all_cases_of_an_export_and_its_permits(db, tmp_path, capsys
         if out_m is not None:
             assert got[cid]["max_outside_distance_m"] == pytest.approx(out_m, abs=0.05), cid
 
+
+
+@pytest.mark.parametrize("suffix", [".kml", ".kmz"])
+def test_check_reads_every_folder_of_a_kml_export(db, tmp_path, capsys, suffix):
+    from cases.store import open_store
+
+    cases = open_store(db).cases()
+    out = tmp_path / f"export{suffix}"
+    assert main(["export", str(out), "--db", str(db)]) == 0
+    direct = tmp_path / "cases.geojson"
+    keep = ["case_id", "kind", "category", "township", "permit_no", "mineral", "geometry"]
+    cases[keep].assign(found_date=pd.to_datetime(cases["found_date"]).dt.strftime("%Y-%m-%d")).to_file(direct)
+    expected = _check(capsys, str(direct), "--db", str(db))
+    got = _check(capsys, str(out), "--permits", str(out), "--db", str(db))
+    assert set(got) == set(expected) and len(got) == 110  # land and mining folders, not the permit folder
+    for cid, rec in expected.items():
+        shares = sorted((t["area_mu"] for t in rec["townships"]), reverse=True)
+        tie = len(shares) > 1 and shares[0] - shares[1] < 0.01  # a parcel split evenly: 1e-7° KML rounding picks either
+        drop = {"TOWNSHIP_MISMATCH"} if tie else set()
+        assert [f for f in got[cid]["flags"] if f not in drop] == [f for f in rec["flags"] if f not in drop], cid
+        assert got[cid]["area_m2"] == pytest.approx(rec["area_m2"], rel=1e-4, abs=0.5), cid
