@@ -199,9 +199,23 @@ def build_choropleth(
                 styles, name=title, labels=label_points(towns.geometry.values, texts)).add_to(m)
     if county is not None:
         _outline_layer(county, "county", _COUNTY_STYLE).add_to(m)
-    bins = [(CHORO_COLORS[i], f"{fmt(edges[i])} – {fmt(edges[i + 1])}", "#444") for i in range(len(edges) - 1)]
-    Legend([(title, bins)]).add_to(m)
+    Legend([(title, _class_rows(edges, integer=bool(np.allclose(v, np.round(v))), fmt=fmt))]).add_to(m)
     return localize(m, assets or served_assets())
+
+
+def _class_rows(edges: np.ndarray, *, integer: bool, fmt) -> list[tuple[str, str, str]]:
+    """Legend rows of equal-interval classes; for counts, the whole numbers each class holds (``5``,
+    ``9 – 17``), leaving out classes no whole number falls in (never ``6 – 6`` for 5.6–6.4)."""
+    n = len(edges) - 1
+    if not integer:
+        return [(CHORO_COLORS[i], f"{fmt(edges[i])} – {fmt(edges[i + 1])}", "#444") for i in range(n)]
+    rows = []
+    for i in range(n):
+        lo = math.ceil(edges[i] - 1e-9)
+        hi = math.floor(edges[i + 1] + 1e-9) if i == n - 1 else math.ceil(edges[i + 1] - 1e-9) - 1
+        if lo <= hi:
+            rows.append((CHORO_COLORS[i], fmt(lo) if lo == hi else f"{fmt(lo)} – {fmt(hi)}", "#444"))
+    return rows
 
 
 def outside_part(subject: shapely.Geometry, permit: shapely.Geometry | None) -> shapely.Geometry | None:

@@ -27,3 +27,35 @@ def test_pad_shift_is_limited_by_the_room_beside_the_data():
     # never a shift to the west, however little room there is
     (_, lon2), _ = view_for_bounds(COUNTY, width_px=470, height_px=600, pad_right_px=190)
     assert lon2 >= (COUNTY[0] + COUNTY[2]) / 2
+
+
+def _legend_labels(m) -> list[str]:
+    import json
+    import re
+
+    from geo.maplayers import Legend
+
+    legend = next(c for c in m._children.values() if isinstance(c, Legend))
+    html = json.loads(legend.html_json.replace("<\\/", "</"))
+    return re.findall(r"</i>([^<]*)<br>", html)
+
+
+def test_choropleth_legend_of_counts_names_whole_numbers():
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from geo.crs import STORAGE_CRS
+    from geo.mapview import build_choropleth
+
+    names = [f"乡{i}" for i in range(5)]
+    towns = gpd.GeoDataFrame({"name": names}, geometry=[shapely.box(113 + i * 0.01, 39, 113.01 + i * 0.01, 39.01)
+                                                         for i in range(5)], crs=STORAGE_CRS)
+    counts = build_choropleth(towns, pd.Series([4, 5, 6, 7, 8], index=names), title="用地案件")
+    assert _legend_labels(counts) == ["4", "5", "6", "7", "8"]
+    wide = build_choropleth(towns, pd.Series([0, 10, 20, 30, 44], index=names), title="案件")
+    assert _legend_labels(wide) == ["0 – 8", "9 – 17", "18 – 26", "27 – 35", "36 – 44"]
+    sparse = build_choropleth(towns, pd.Series([4, 4, 5, 6, 6], index=names), title="案件")
+    assert _legend_labels(sparse) == ["4", "5", "6"]
+    area = build_choropleth(towns, pd.Series([39.0, 100.5, 150.0, 200.0, 344.85], index=names), title="面积（亩）")
+    assert _legend_labels(area)[0] == "39.00 – 100.17" and _legend_labels(area)[-1] == "283.68 – 344.85"
