@@ -26,6 +26,8 @@ FLAGS: dict[str, str] = {
 }
 #: Overlaps smaller than this (m²) are slivers from imprecise boundaries, not a real crossing.
 SLIVER_M2 = 1.0
+#: Township shares within this fraction of the largest are an even split (the declared township wins).
+TIE_REL = 1e-3
 #: Spacing (m) at which the outside part's boundary is sampled against a non-convex permit.
 DISTANCE_SAMPLE_M = 1.0
 #: Check result columns, in the order of the CLI's JSON contract.
@@ -73,8 +75,8 @@ def check_cases(
     is_point = shapely.get_type_id(np.asarray(geoms)) == 0
     area = np.where(is_point, 0.0, shapely.area(np.asarray(geoms)))
 
-    primary, town_lists, n_towns = _township_shares(np.asarray(geoms), is_point, to_area_crs(townships))
     declared = c["township"].fillna("").astype(str).to_numpy() if "township" in c else np.full(len(c), "")
+    primary, town_lists, n_towns = _township_shares(np.asarray(geoms), is_point, to_area_crs(townships), declared)
     flags = [[] for _ in range(len(c))]
     _add_flag(flags, (declared != "") & (primary != declared) & (primary != None), "TOWNSHIP_MISMATCH")  # noqa: E711
     _add_flag(flags, n_towns > 1, "CROSSES_TOWNSHIPS")
@@ -111,29 +113,39 @@ def _add_flag(flags: list[list[str]], mask: np.ndarray, code: str) -> None:
         flags[i].append(code)
 
 
-def _township_shares(geoms: np.ndarray, is_point: np.ndarray, towns: gpd.GeoDataFrame):
-    """Primary township, list of {name, area_mu} and count of townships for every case."""
+def _township_shares(geoms: np.ndarray, is_point: np.ndarray, towns: gpd.GeoDataFrame, declared: np.ndarray):
+    """Primary township, list of {name, area_mu} and count of townships for every case.
+
+    The primary township holds the largest share.  Shares within ``TIE_REL`` of the largest (an even
+    split, up to coordinate rounding) are a tie, which the declared township wins; so does a point on
+    a line shared by two townships.  Otherwise ties go to the township listed first.
+    """
     n = len(geoms)
     names = towns["name"].astype(str).to_numpy()
     tgeoms = np.asarray(towns.geometry.values)
     ci, ti = shapely.STRtree(tgeoms).query(geoms, predicate="intersects")
-    order = np.lexsort((ti, ci))
-    ci, ti = ci[order], ti[order]
+    is_declared = declared[ci] == names[ti]
+    order = np.lexsort((ti, ~is_declared, ci))
+    ci, ti, is_declared = ci[order], ti[order], is_declared[order]
     share = np.where(is_point[ci], 0.0, shapely.area(shapely.intersection(geoms[ci], tgeoms[ti])))
     keep = is_point[ci] | (share > SLIVER_M2)
-    # a point on a shared line touches two townships: keep only the first
+    # a point on a shared line touches two townships: keep only the first (the declared one if it is there)
     first_point = np.ones(len(ci), bool)
     first_point[1:] = ci[1:] != ci[:-1]
     keep &= ~is_point[ci] | first_point
-    ci, ti, share = ci[keep], ti[keep], share[keep]
+    ci, ti, share, is_declared = ci[keep], ti[keep], share[keep], is_declared[keep]
     n_towns = np.bincount(ci, minlength=n)
     primary = np.full(n, None, dtype=object)
-    # largest share per case: sort by (case, -share) and take the first of each case
-    o = np.lexsort((-share, ci))
+    best = np.zeros(n)
+    np.maximum.at(best, ci, share)
+    tied = share >= best[ci] * (1 - TIE_REL)
+    # per case: tied shares first, the declared one first among them, then the largest share
+    o = np.lexsort((-share, ~is_declared, ~tied, ci))
     starts = np.ones(len(o), bool)
     starts[1:] = ci[o][1:] != ci[o][:-1]
     primary[ci[o][starts]] = names[ti[o][starts]]
     lists: list[list[dict]] = [[] for _ in range(n)]
+    o = np.lexsort((-share, ci))
     for case_i, town_i, s in zip(ci[o], ti[o], share[o]):  # builds plain records, no geometry work
         lists[case_i].append({"name": str(names[town_i]), "area_mu": round(float(s) / M2_PER_MU, 4)})
     return primary, lists, n_towns

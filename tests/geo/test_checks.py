@@ -139,3 +139,19 @@ def test_non_convex_permit_distance_is_sampled(two_townships):
     r = check_cases(frame_of([mine("c", parcel, permit_no="M")]), two_townships, permits, None).iloc[0]
     assert r.max_outside_distance_m == pytest.approx(141.42, abs=0.5)
     assert r.outside_area_m2 == pytest.approx(100_000, abs=1)
+
+
+@pytest.mark.parametrize("declared", ["西乡", "东乡"])
+def test_even_split_goes_to_the_declared_township(permit_1km, two_townships, declared):
+    # x 950..1150 around the line at 1050: 100 m each side, an exact 50/50 split
+    rec = mine("c", box(E0 + 950, N0, E0 + 1150, N0 + 100), township=declared)
+    r = check_cases(frame_of([rec]), two_townships, permit_1km, None).iloc[0]
+    assert r.township == declared
+    assert "TOWNSHIP_MISMATCH" not in r["flags"] and "CROSSES_TOWNSHIPS" in r["flags"]
+
+
+@pytest.mark.parametrize("declared", ["西乡", "东乡"])
+def test_point_on_the_line_goes_to_the_declared_township(permit_1km, two_townships, declared):
+    rec = mine("p", Point(E0 + 1050, N0 + 50), kind="land", category=1, township=declared, permit_no=None)
+    r = check_cases(frame_of([rec]), two_townships, permit_1km, None).iloc[0]
+    assert r.township == declared and r["flags"] == []
