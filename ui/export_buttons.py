@@ -58,7 +58,7 @@ def _today() -> str:
 
 def snapshot_download(cases_gdf_filtered: gpd.GeoDataFrame, extent: tuple[float, float, float, float] | None,
                       title: str, key: str, *, area_name: str = "代县全县",
-                      focus: gpd.GeoSeries | None = None) -> None:
+                      focus: gpd.GeoSeries | None = None, highlight: str | None = None) -> None:
     """Draw a 导出地图 popover with page options and PNG / PDF download buttons.
 
     Parameters
@@ -76,6 +76,8 @@ def snapshot_download(cases_gdf_filtered: gpd.GeoDataFrame, extent: tuple[float,
         制图范围 text (e.g. 代县峨口镇; default 代县全县).
     focus
         The township shown (drawn unshaded, the rest greyed), or None for the county.
+    highlight
+        A case id drawn with a heavy outline and labelled first (the case zoomed to).
     """
     with st.popover("导出地图（PNG/PDF）", icon=":material/download:"):
         c1, c2 = st.columns(2)
@@ -85,7 +87,8 @@ def snapshot_download(cases_gdf_filtered: gpd.GeoDataFrame, extent: tuple[float,
         st.caption(f"导出当前显示的 {len(cases_gdf_filtered)} 个案件与当前范围；含图名、图例、比例尺、指北针、"
                    "坐标系说明与制图单位。")
         try:
-            content = map_content(cases_gdf_filtered, title=title, area_name=area_name, focus=focus)
+            content = map_content(cases_gdf_filtered, title=title, area_name=area_name, focus=focus,
+                                  highlight=highlight)
             b1, b2 = st.columns(2)
             for col, fmt in ((b1, "png"), (b2, "pdf")):
                 col.download_button(

@@ -46,7 +46,7 @@ def render() -> None:
     ids = shown["case_id"].tolist()
     zoom_case = case_col.selectbox("缩放到案件", [NONE, *ids], key="map_zoom_case")
     town = view_township(town, f)
-    extent = _extent(county, towns, shown, town, zoom_case)
+    extent = _extent(county, towns, shown, town, zoom_case, permits)
     # keep the data clear of the legend (bottom right): fit it into the part of the map left of it
     center, zoom = view_for_bounds(extent, max_zoom=16 if zoom_case != NONE else 17, pad_right_px=LEGEND_WIDTH_PX,
                                    **_SIZE) if extent is not None else (None, None)
@@ -58,9 +58,11 @@ def render() -> None:
         out = st_folium(m, key=MAP_KEY, height=620, use_container_width=True, center=center, zoom=zoom,
                         returned_objects=["last_object_clicked_tooltip"])
         st.caption("单击案件查看详情；右上角图层按钮可开关图层。")
-        title, area = export_texts(town, f)
-        focus = towns.loc[towns["name"] == town].geometry if town != WHOLE_COUNTY else None
-        snapshot_download(shown, extent, title, key="map_export", area_name=area, focus=focus)
+        case_town = shown.loc[shown["case_id"] == zoom_case, "township"].iloc[0] if zoom_case != NONE else None
+        title, area = export_texts(town, f, case_id=None if zoom_case == NONE else zoom_case, case_township=case_town)
+        focus = towns.loc[towns["name"] == town].geometry if town != WHOLE_COUNTY and zoom_case == NONE else None
+        snapshot_download(shown, extent, title, key="map_export", area_name=area, focus=focus,
+                          highlight=None if zoom_case == NONE else zoom_case)
     clicked = case_id_from_tooltip((out or {}).get("last_object_clicked_tooltip"), cases["case_id"])
     if clicked and clicked != st.session_state.get(common.KEY_MAP_LAST_CLICK):
         st.session_state[common.KEY_MAP_LAST_CLICK] = clicked
@@ -107,24 +109,35 @@ def view_township(zoom_town: str, f: CaseFilter) -> str:
     return zoom_town
 
 
-def export_texts(town: str, f: CaseFilter) -> tuple[str, str]:
-    """图名 and 制图范围 of the 导出地图 snapshot: the township shown and the filters applied.
+def export_texts(town: str, f: CaseFilter, *, case_id: str | None = None,
+                 case_township: str | None = None) -> tuple[str, str]:
+    """图名 and 制图范围 of the 导出地图 snapshot: the township or case shown and the filters applied.
 
     A filter on just the township shown is not repeated; any other filter is named, so a map of
-    some of the cases is never taken for a map of all of them.
+    some of the cases is never taken for a map of all of them.  Zoomed to a case, the map is that
+    case's 位置图 (as ``python -m cases snapshot --case``).
     """
     title = f"{town}案件分布图"
     area = f"代县{town}"
+    if case_id:
+        title, area = f"案件 {case_id} 位置图", f"代县{case_township or ''} 案件 {case_id}"
     if f.townships == (town,):
         f = dataclasses.replace(f, townships=())
     described = describe_filter(f)
     return title, area + (f"（筛选：{described}）" if described else "")
 
 
-def _extent(county, towns, shown, town: str, case_id: str):
-    """(lon0, lat0, lon1, lat1) of what the map shows: the picked case, the township, or the county."""
+def _extent(county, towns, shown, town: str, case_id: str, permits=None):
+    """(lon0, lat0, lon1, lat1) of what the map shows: the picked case with the permit it names (as
+    ``python -m cases snapshot --case``), the township, or the county."""
     if case_id != NONE:
-        return tuple(shown.loc[shown["case_id"] == case_id].geometry.buffer(0.002).total_bounds)
+        case = shown.loc[shown["case_id"] == case_id]
+        parts = [case.geometry]
+        if permits is not None and len(permits) and "permit_no" in case:
+            parts.append(permits.loc[permits["permit_no"].isin(case["permit_no"].dropna()), "geometry"])
+        x0, y0, x1, y1 = pd.concat(parts).total_bounds
+        pad = max(0.002, 0.1 * max(x1 - x0, y1 - y0))
+        return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
     if town != WHOLE_COUNTY:
         return tuple(towns.loc[towns["name"] == town].total_bounds)
     return tuple(county.total_bounds) if len(county) else None

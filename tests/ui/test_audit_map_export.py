@@ -78,3 +78,31 @@ def test_bulletin_tab_defaults_to_the_last_bulletin_day(demo_db):
     today = dt.date.today()
     assert day <= today and (day.day in (15, 30) or (day + dt.timedelta(days=1)).day == 1)
     assert previous_bulletin_day(today + dt.timedelta(days=1)) == day
+
+
+def test_export_texts_of_a_case_zoom_name_the_case():
+    assert export_texts(WHOLE_COUNTY, CaseFilter(kinds=("mining",)), case_id="CK-2019-004",
+                        case_township="上磨坊乡") == ("案件 CK-2019-004 位置图", "代县上磨坊乡 案件 CK-2019-004（筛选：类型=采矿）")
+
+
+def test_map_page_zoomed_to_a_case_offers_its_export(demo_db):
+    from tests.ui.conftest import page_app
+
+    at = page_app("page_map").run()
+    at.selectbox(key="map_zoom_case").set_value("CK-2019-004").run()
+    assert not at.exception
+    assert "下载 PNG" in [b.proto.label for b in at.get("download_button")]
+
+
+def test_case_zoom_extent_holds_the_case_and_its_permit(demo_db):
+    import shapely
+
+    from ui.page_map import NONE, _extent
+
+    s = common.store()
+    cases, permits = s.cases(), s.permits()
+    case = cases.loc[cases["case_id"] == "CK-2019-017"]
+    permit = permits.loc[permits["permit_no"] == case["permit_no"].iloc[0]]
+    box = shapely.box(*_extent(s.county(), s.townships(), cases, WHOLE_COUNTY, "CK-2019-017", permits))
+    assert box.contains(case.geometry.iloc[0]) and box.contains(permit.geometry.iloc[0])
+    assert _extent(s.county(), s.townships(), cases, WHOLE_COUNTY, NONE, permits) == tuple(s.county().total_bounds)
