@@ -3,8 +3,9 @@
 Columns are found by their header text, never by position: the header is the first row (within
 the first 40) holding at least three known labels including 序号, 基本情况 or 案件编号; the rows
 below it that hold only labels (处理方式 … 县级/市级/省级, 是否达标 …) belong to the header too.  A
-column's meaning comes from its header path: 县级/市级/省级 anywhere in the path → 县级/市级/省级验收,
-otherwise the lowest label that is known.  Data rows end at the 填表说明 / 填报人 footer.
+column's meaning comes from its header path: 是否达标/是否验收/是否销号 anywhere in the path → that
+flag (附件3 prints them beneath 县级/市级/省级), else 县级/市级/省级 → 县级/市级/省级验收, otherwise the
+lowest label that is known.  Data rows end at the 填表说明 / 填报人 footer.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ OFFICIAL_COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
         ("filing_date", "查处情况", "立案时间", ""), ("penalty", "查处情况", "处罚决定及执行情况", ""),
         ("criminal_persons", "查处情况", "追刑情况（人）", ""), ("accountability_persons", "查处情况", "追责情况（人）", ""),
         ("remarks", "查处情况", "备注", ""),
-        ("accept_county", "验收情况", "县级", "是否达标"), ("accept_city", "验收情况", "市级", "是否验收"),
-        ("accept_province", "验收情况", "省级", "是否销号"),
+        ("is_compliant", "验收情况", "县级", "是否达标"), ("is_accepted", "验收情况", "市级", "是否验收"),
+        ("is_closed", "验收情况", "省级", "是否销号"),
     ],
 }
 #: Group label of the casemap columns written to the right of the official ones.
@@ -50,8 +51,8 @@ EXTRA_COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
     ("party", "违法主体", (LAND, MINING)), ("violation_time", "违法时间", (LAND, MINING)),
     ("location", "地点", (LAND, MINING)), ("area_mu_declared", "亩数", (LAND, MINING)),
     ("mineral", "矿种", (MINING,)), ("fine_wan", "罚款（万元）", (LAND, MINING)),
-    ("is_compliant", "是否达标", (MINING,)), ("is_accepted", "是否验收", (MINING,)),
-    ("is_closed", "是否销号", (MINING,)), ("wkt", "坐标（WKT）", (LAND, MINING)),
+    ("accept_county", "县级验收", (MINING,)), ("accept_city", "市级验收", (MINING,)),
+    ("accept_province", "省级验收", (MINING,)), ("wkt", "坐标（WKT）", (LAND, MINING)),
 ]
 
 _ALIASES_RAW: dict[str, tuple[str, ...]] = {
@@ -93,6 +94,8 @@ _ALIASES_RAW: dict[str, tuple[str, ...]] = {
 }
 GROUP_LABELS = {"查处情况", "验收情况", "基本情况", "casemap管理信息(导入时使用,请勿删除)", "casemap管理信息"}
 _LEVELS = {"县级": "accept_county", "市级": "accept_city", "省级": "accept_province"}
+#: 附件3 prints 是否达标/是否验收/是否销号 beneath 县级/市级/省级: the lowest label is the question asked.
+_MINING_FLAGS = {"是否达标": "is_compliant", "是否验收": "is_accepted", "是否销号": "is_closed"}
 #: Columns whose value counts something per row: a vertical merge cannot be filled down.
 COUNT_FIELDS = {"seq", "case_id", "criminal_persons", "accountability_persons", "area_mu_declared", "fine_wan", "wkt",
                 "lon", "lat", "gk_x", "gk_y"}
@@ -184,7 +187,8 @@ def find_layout(grid: Grid) -> Layout | None:
             t = normalise_label(cells.get((r, c)))
             if t and (not path or path[-1] != t):
                 path.append(t)
-        level = next((_LEVELS[p] for p in path if p in _LEVELS), None)
+        level = next((_MINING_FLAGS[p] for p in path if p in _MINING_FLAGS), None)
+        level = level or next((_LEVELS[p] for p in path if p in _LEVELS), None)
         fname = level or next((ALIASES[p] for p in reversed(path) if p in ALIASES), None)
         if fname and fname not in columns.values():
             columns[c] = fname

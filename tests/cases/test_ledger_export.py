@@ -62,6 +62,19 @@ class TestLayout:
         assert ws.print_title_rows == "$4:$6"
         assert ws.cell(7 + 44, 3).value == NOTES["mining"]
 
+    def test_mining_acceptance_columns_answer_their_lowest_label(self, demo, tmp_path):
+        # 附件3 prints 是否达标/是否验收/是否销号 beneath 县级/市级/省级: a closed mine reads 是 under 是否销号.
+        cases = demo.cases()
+        ws = openpyxl.load_workbook(write_ledger(cases, tmp_path / "m.xlsx", kind="mining")).active
+        mines = cases[cases.kind == "mining"].sort_values("seq").reset_index(drop=True)
+        header = {ws.cell(2 + 4, c).value: c for c in range(1, ws.max_column + 1) if ws.cell(6, c).value}
+        rows = {ws.cell(r, 1).value: r for r in range(7, 7 + len(mines))}
+        for _, m in mines.iterrows():
+            r = rows[m.seq]
+            got = [ws.cell(r, header[h]).value for h in ("是否达标", "是否验收", "是否销号")]
+            assert got == ["是" if v else "否" for v in (m.is_compliant, m.is_accepted, m.is_closed)], m.case_id
+        assert (mines.status == "已销号").sum() == sum(ws.cell(r, header["是否销号"]).value == "是" for r in rows.values())
+
     def test_fine_in_wan_and_text_kept_as_text(self, tmp_path):
         store = empty_store(tmp_path / "t.db")
         from shapely.geometry import Point
