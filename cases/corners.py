@@ -20,6 +20,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from geo.crs import ZONE, gk_to_lonlat
 from geo.errors import CRSError, GeometryError
+from geo.repair import make_valid_polygon
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _ELEV = re.compile(
@@ -221,16 +222,10 @@ def rings_to_polygon(rings: list[list[tuple[float, float]]], *, label: str) -> t
     geom: shapely.Geometry = parts[0] if len(parts) == 1 else MultiPolygon(parts)
     if not geom.is_valid:
         notes.append(f"{label}：范围图形自相交（{shapely.is_valid_reason(geom)}，常见于拐点顺序错误），已自动修复")
-        geom = _polygonal(shapely.make_valid(geom))
+        geom = make_valid_polygon(geom)
     lonlat = shapely.transform(geom, lambda c: np.column_stack(gk_to_lonlat(c[:, 1], c[:, 0])))
     return lonlat, notes
 
-
-def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
-    if g.geom_type == "GeometryCollection":
-        polys = [p for p in g.geoms if p.geom_type in ("Polygon", "MultiPolygon")]
-        return shapely.union_all(polys) if polys else g
-    return g
 
 
 def parse_corner_list(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:

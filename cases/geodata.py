@@ -11,7 +11,8 @@ import pyogrio
 import shapely
 
 from geo.crs import STORAGE_CRS, check_in_county_box, diagnose_projected, require_crs
-from geo.errors import CRSError, GeometryError, LedgerFormatError, RowErrors
+from geo.errors import CRSError, LedgerFormatError, RowErrors
+from geo.repair import polygonal_part
 
 BOUNDARY_DIR = Path(__file__).resolve().parent.parent / "data" / "boundaries"
 COUNTY_FILE = BOUNDARY_DIR / "daixian_county.geojson"
@@ -85,19 +86,12 @@ def prepare_geometries(frame: gpd.GeoDataFrame, *, key: str, noun: str) -> tuple
     if len(invalid):
         fixed = geoms.copy()
         fixed[invalid] = shapely.make_valid(geoms[invalid])
-        fixed[invalid] = [_polygonal(g) for g in fixed[invalid]]
+        fixed[invalid] = [polygonal_part(g) for g in fixed[invalid]]
         for i in invalid:
             notes.append(f"{labels[i]}：几何无效（{shapely.is_valid_reason(geoms[i])}），已用 make_valid 自动修复")
         frame = frame.set_geometry(gpd.GeoSeries(fixed, crs=frame.crs, index=frame.index))
     return frame, notes
 
-
-def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
-    """Keep the polygonal part of a repaired geometry (make_valid may add stray lines)."""
-    if g.geom_type == "GeometryCollection":
-        polys = [p for p in g.geoms if p.geom_type in ("Polygon", "MultiPolygon")]
-        return shapely.union_all(polys) if polys else g
-    return g
 
 
 def parse_date_column(values, *, labels: list[str], field: str) -> tuple[list[dt.date | None], list[str]]:

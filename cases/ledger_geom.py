@@ -16,6 +16,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from cases.corners import looks_like_corners, parse_corner_list
 from geo.crs import diagnose_lonlat
 from geo.errors import CasemapError
+from geo.repair import make_valid_polygon
 
 _TYPE = re.compile(r"^\s*(POINT|POLYGON|MULTIPOLYGON|MULTIPOINT|LINESTRING|MULTILINESTRING|GEOMETRYCOLLECTION)\b", re.I)
 _RING = re.compile(r"\(([^()]+)\)")
@@ -68,12 +69,6 @@ def _parse_wkt(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
     return (polys[0] if len(polys) == 1 else MultiPolygon(polys)), sorted(set(notes))
 
 
-def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
-    if g.geom_type == "GeometryCollection":
-        polys = [p for p in g.geoms if p.geom_type in ("Polygon", "MultiPolygon")]
-        return shapely.union_all(polys) if polys else g
-    return g
-
 
 def check_geometry(geom: shapely.Geometry, *, county: shapely.Geometry | None) -> tuple[shapely.Geometry, list[str]]:
     """Check a lon/lat geometry for a case; return it (repaired if needed) with notes.
@@ -102,7 +97,7 @@ def check_geometry(geom: shapely.Geometry, *, county: shapely.Geometry | None) -
     notes = []
     if not shapely.is_valid(geom):
         reason = shapely.is_valid_reason(geom)
-        geom = _polygonal(shapely.make_valid(geom))
+        geom = make_valid_polygon(geom)
         notes.append(f"面自相交或无效（{reason}，如“8”字形），已自动修复为有效面")
         if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
             raise ValueError(f"面无效（{reason}），无法自动修复")

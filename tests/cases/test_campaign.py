@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import geopandas as gpd
 import pandas as pd
 import pytest
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-import shapely
 from shapely.geometry import Point, box
 
 from cases.service import check_store, get_store

@@ -6,9 +6,7 @@ and in the browser tests.
 
 from __future__ import annotations
 
-from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from cases.model import TOWNSHIPS
