@@ -14,7 +14,7 @@ from cases.geodata import (
     require_columns,
 )
 from cases.model import CATEGORIES, KINDS, category_kind
-from geo.errors import RowErrors
+from geo.errors import LedgerFormatError, RowErrors
 
 CASE_OPTIONAL = ("township", "permit_no", "mineral", "found_date")
 #: Layers of a casemap export (``python -m cases export``): GeoPackage / zipped Shapefile layers, GeoJSON ``layer``.
@@ -85,6 +85,8 @@ def read_case_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     Raises RowErrors listing every bad case (kind, category, date, geometry, position).
     """
     frame = _read_export_aware(path, what="案件文件", layers=EXPORT_CASE_LAYERS, tag="case")
+    if frame.empty:
+        raise LedgerFormatError(f"案件文件 {Path(path).name} 中没有任何要素（案件），没有可核查的内容")
     require_columns(frame, CASE_REQUIRED, what="案件文件")
     labels = labels_for(frame, "case_id", "案件")
     errors: list[str] = []

@@ -27,6 +27,8 @@ def read_layer(path: str | Path, *, what: str = "文件", layer: str | None = No
     path = Path(path)
     if not path.exists():
         raise LedgerFormatError(f"找不到{what}：{path}")
+    if path.is_file() and path.stat().st_size == 0:
+        raise LedgerFormatError(f"{what} {path.name} 是空文件（0 字节），没有可读取的内容")
     try:
         # Dates stay text so that a bad date is reported by row, not as a driver error.
         opts = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}

@@ -181,3 +181,21 @@ def test_gk_without_prefix_declared_4547_is_fine(tmp_path, db, capsys):
                        [box(413_000, 4_325_000, 413_100, 4_325_100)], crs=4547)
     assert main(["check", str(path), "--db", str(db), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["area_m2"] == pytest.approx(10_000, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [("", "是空文件（0 字节）"), ('{"type":"FeatureCollection","features":[]}', "没有任何要素")],
+)
+def test_empty_case_files_are_explained(tmp_path, db, capsys, content, match):
+    path = tmp_path / "empty.geojson"
+    path.write_text(content, encoding="utf-8")
+    assert main(["check", str(path), "--db", str(db)]) == 2
+    assert match in capsys.readouterr().err
+
+
+def test_html_in_text_is_kept_as_text(tmp_path, db, capsys):
+    recs = [dict(case_id="<script>alert(1)</script>", kind="land", category=2)]
+    path = write_cases(tmp_path / "html.geojson", recs, [Point(112.95, 39.07)], crs=4490)
+    assert main(["check", str(path), "--db", str(db), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["case_id"] == "<script>alert(1)</script>"
