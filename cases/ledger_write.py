@@ -11,6 +11,7 @@ already named in 处罚决定及执行情况 is appended there as "（罚款X万
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,7 @@ def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str,
             cell = _put(ws, r, c, v, align=_LEFT if name == "wkt" else _CENTER,
                         fmt=_DATE_FMT if name == "found_date" and v else None)
             cell.fill = _GREY
+        ws.row_dimensions[r].height = _row_height([(_value(n, rec), _WIDTHS.get(n, 10)) for n, *_ in official])
         r += 1
     last = r - 1
     _footer(ws, kind, r + 0, n_off)
@@ -151,6 +153,18 @@ def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str,
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _text_width(value: Any) -> int:
+    """Display width in column units: a CJK or full-width character counts two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in str(value))
+
+
+def _row_height(cells: list[tuple[Any, float]]) -> float:
+    """Row height (points) that shows every wrapped official cell whole: Excel and WPS do not
+    fit row heights to wrapped text when a file is opened, so a printed ledger would cut it off."""
+    lines = max((math.ceil(_text_width(v) / max(w - 1.5, 1)) for v, w in cells if v not in (None, "")), default=1)
+    return max(18.0, 13.5 * lines + 4)
 
 
 def _header(ws, official, extras, top: int, depth: int) -> None:

@@ -75,6 +75,19 @@ class TestLayout:
             assert got == ["是" if v else "否" for v in (m.is_compliant, m.is_accepted, m.is_closed)], m.case_id
         assert (mines.status == "已销号").sum() == sum(ws.cell(r, header["是否销号"]).value == "是" for r in rows.values())
 
+    def test_rows_are_tall_enough_for_wrapped_text(self, tmp_path):
+        # Excel/WPS do not fit wrapped rows on open: the writer sets the height from the text.
+        # 基本情况 is 38 units wide: 20 CJK characters (40 units) need 2 lines, 100 need 6.
+        from shapely.geometry import Point
+
+        store = empty_store(tmp_path / "h.db")
+        mk = lambda i, text: Case(case_id=f"YD-{i}", kind="land", category=1, township="峨口镇",  # noqa: E731
+                                  geometry=Point(113.2, 39.085), seq=i, summary=text)
+        store.upsert_cases([mk(1, "短"), mk(2, "字" * 20), mk(3, "字" * 100)], user="t")
+        ws = openpyxl.load_workbook(write_ledger(store.cases(), tmp_path / "h.xlsx", kind="land")).active
+        heights = [ws.row_dimensions[r].height for r in (6, 7, 8)]
+        assert heights == [18.0, 13.5 * 2 + 4, 13.5 * 6 + 4]
+
     def test_fine_in_wan_and_text_kept_as_text(self, tmp_path):
         store = empty_store(tmp_path / "t.db")
         from shapely.geometry import Point
