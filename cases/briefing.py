@@ -256,7 +256,8 @@ def township_case_ids(store, township: str) -> list[str]:
     if township not in TOWNSHIPS:
         raise ValidationError(f"乡镇「{township}」无效，应为：{'、'.join(TOWNSHIPS)}")
     cases = store.cases()
-    ids = sorted(cases.loc[cases["township"] == township, "case_id"].astype(str))
+    located = ~(cases.geometry.isna() | cases.geometry.is_empty)  # 未定位 cases have no map to print
+    ids = sorted(cases.loc[(cases["township"] == township) & located, "case_id"].astype(str))
     if not ids:
         raise ValidationError(f"{township}在案件库中没有案件，无法生成核查单图册")
     return ids

@@ -54,6 +54,10 @@ def sheet_data(store, case_ids: list[str], *, unit: str, day: dt.date | None = N
     if missing:
         raise ValidationError(f"案件库中没有编号为「{'、'.join(missing)}」的案件")
     sel = all_cases.set_index("case_id", drop=False).loc[case_ids]
+    unlocated = sel.loc[sel.geometry.isna() | sel.geometry.is_empty, "case_id"].tolist()
+    if unlocated:
+        raise ValidationError(f"案件「{'、'.join(unlocated)}」尚未定位（没有坐标），无法生成核查单；"
+                              "请先在“案件管理”或台账中补充位置")
     sel = gpd.GeoDataFrame(sel.reset_index(drop=True), geometry="geometry", crs=all_cases.crs)
     checks = check_store(store, cases=sel).set_index("case_id")
     permits = store.permits().set_index("permit_no", drop=False)

@@ -122,6 +122,11 @@ def export_geodata(store, path: str | os.PathLike, *, township: str | None = Non
         data["name"] = "代县用地用矿执法案件"
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     else:
+        located = ~(cases.geometry.isna() | cases.geometry.is_empty)
+        if not located.all():
+            notes.append(f"{int((~located).sum())} 个未定位案件没有坐标，未写入 {fmt.upper().lstrip('.')}"
+                         "（台账、GeoPackage、GeoJSON 导出中保留）")
+            cases = cases[located]
         kml = _kml(cases, permits)
         if fmt == ".kml":
             path.write_bytes(kml)

@@ -377,6 +377,6 @@ def import_ledger(store, path: str | os.PathLike, *, kind: str | None = None, ge
     added, changed, unchanged = plan_import(parsed, lookup)
     if not dry_run:
         (progress or (lambda f, m: None))(0.92, "写入案件库")
-        store.upsert_cases(parsed.cases, user=user)
+        store.upsert_cases(parsed.cases, user=user, allow_unlocated=True)
     (progress or (lambda f, m: None))(1.0, "完成")
     return ImportReport(parsed, added, changed, unchanged, dry_run)

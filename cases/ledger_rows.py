@@ -225,10 +225,10 @@ def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county) -> tuple
         elif old is not None and old.geometry is not None:
             return old.geometry, []
         else:
-            res.errors.append(
-                f"第 {row.row} 行：缺少位置；请填写“坐标（WKT）”或“经度/纬度”列，或用 --geometry 指定几何文件并以 --key 关联"
-            )
-            return None, []
+            return None, [
+                f"第 {row.row} 行：没有位置，作为“未定位”案件导入（不参与空间核查）；可稍后填写“坐标（WKT）”或"
+                "“经度/纬度”列重新导入，或用 --geometry 指定几何文件并以 --key 关联"
+            ]
         geom, more = check_geometry(geom, county=county)
         notes += more
     except ValueError as exc:  # includes CRSError/GeometryError from the 拐点 parser

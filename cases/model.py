@@ -211,8 +211,12 @@ def parse_date(value: Any, *, field_label: str = "日期") -> dt.date | None:
     raise ValidationError(f"{field_label}「{value}」不是有效日期，应为 YYYY-MM-DD（如 2019-06-04）")
 
 
-def validate_case(case: Case) -> list[str]:
-    """Return Chinese messages for every rule ``case`` breaks (empty when valid)."""
+def validate_case(case: Case, *, require_location: bool = True) -> list[str]:
+    """Return Chinese messages for every rule ``case`` breaks (empty when valid).
+
+    ``require_location=False`` accepts a case without a position yet (未定位: a ledger row whose
+    coordinates are still to be surveyed); a position that is given must still be valid.
+    """
     errs: list[str] = []
     cid = case.case_id or "(无编号)"
     if not str(case.case_id or "").strip():
@@ -240,7 +244,8 @@ def validate_case(case: Case) -> list[str]:
             errs.append(f"案件 {cid}：{FIELD_LABELS[name]}「{v}」不是日期，应为 YYYY-MM-DD")
     g = case.geometry
     if g is None or g.is_empty:
-        errs.append(f"案件 {cid}：缺少位置（点或面）")
+        if require_location:
+            errs.append(f"案件 {cid}：缺少位置（点或面）")
     elif g.geom_type not in ("Point", "Polygon", "MultiPolygon"):
         errs.append(f"案件 {cid}：几何类型 {g.geom_type} 不支持，应为点或面")
     elif not shapely.is_valid(g):
@@ -250,9 +255,9 @@ def validate_case(case: Case) -> list[str]:
     return errs
 
 
-def check_case(case: Case) -> Case:
+def check_case(case: Case, *, require_location: bool = True) -> Case:
     """Return ``case`` when valid, else raise ValidationError listing every problem."""
-    errs = validate_case(case)
+    errs = validate_case(case, require_location=require_location)
     if errs:
         raise ValidationError("；".join(errs))
     return case

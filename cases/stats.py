@@ -27,11 +27,11 @@ STAT_COLUMNS: dict[str, str] = {
 
 
 def case_area_mu(cases: gpd.GeoDataFrame) -> np.ndarray:
-    """Area of each case in 亩: from the polygon (area CRS), or the declared 亩数 for a point."""
+    """Area of each case in 亩: from the polygon (area CRS), or the declared 亩数 for a point or a case not yet located."""
     if len(cases) == 0:
         return np.zeros(0)
     geoms = np.asarray(to_area_crs(cases).geometry.values)
-    poly = shapely.get_type_id(geoms) != 0
+    poly = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon; points and 未定位 use 亩数
     declared = pd.to_numeric(cases.get("area_mu_declared"), errors="coerce")
     declared = declared.fillna(0.0).to_numpy() if declared is not None else np.zeros(len(cases))
     return np.where(poly, shapely.area(geoms) / M2_PER_MU, declared)

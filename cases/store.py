@@ -270,12 +270,13 @@ class SQLiteStore:
             [*vals, shapely.to_wkb(case.geometry) if case.geometry is not None else None],
         )
 
-    def upsert_cases(self, items: list[Case], *, user: str) -> dict[str, list[str]]:
+    def upsert_cases(self, items: list[Case], *, user: str, allow_unlocated: bool = False) -> dict[str, list[str]]:
         """Add new cases and update existing ones (matched on case_id), all or nothing.
 
+        ``allow_unlocated`` accepts cases without a position (未定位), as a ledger brings them.
         Returns ``{"added": [...], "changed": [...], "unchanged": [...]}`` of case ids.
         """
-        errs = [e for c in items for e in validate_case(c)]
+        errs = [e for c in items for e in validate_case(c, require_location=not allow_unlocated)]
         if errs:
             raise ValidationError("；".join(errs))
         report: dict[str, list[str]] = {"added": [], "changed": [], "unchanged": []}
@@ -313,7 +314,7 @@ class SQLiteStore:
                     f"案件 {case_id} 已被 {old.updated_by or '他人'} 于 {old.updated_at} 修改（版本 {old.version}，"
                     f"您编辑的是版本 {expected_version}）；您的修改未保存，请刷新后重新编辑。"
                 )
-            new = check_case(old.with_changes(**changes))
+            new = check_case(old.with_changes(**changes), require_location=old.geometry is not None)
             diffs = _diff(old, new)
             if not diffs:
                 return old

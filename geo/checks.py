@@ -23,6 +23,7 @@ FLAGS: dict[str, str] = {
     "NO_PERMIT": "无证开采",
     "WRONG_MINERAL": "矿种不符",
     "PERMIT_EXPIRED": "许可证过期",
+    "NO_LOCATION": "未定位",
 }
 #: Overlaps smaller than this (m²) are slivers from imprecise boundaries, not a real crossing.
 SLIVER_M2 = 1.0
@@ -67,11 +68,14 @@ def check_cases(
     -------
     DataFrame with the columns of ``RESULT_KEYS`` (one row per case, in input order).  Points are
     assigned with ``intersects`` (a point on a township line belongs to the first township listed).
+    A case without a position (未定位) gets NO_LOCATION, no township and no measures; its permit
+    is still found by number, so WRONG_MINERAL and PERMIT_EXPIRED still apply.
     """
     if tolerance_m < 0:
         raise ValueError(f"tolerance_m must be ≥ 0, got {tolerance_m}")
     c = to_area_crs(cases).reset_index(drop=True)
     geoms = c.geometry.values
+    missing = shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms))
     is_point = shapely.get_type_id(np.asarray(geoms)) == 0
     area = np.where(is_point, 0.0, shapely.area(np.asarray(geoms)))
 
@@ -79,6 +83,7 @@ def check_cases(
     primary, town_lists, n_towns = _township_shares(np.asarray(geoms), is_point, to_area_crs(townships), declared)
     flags = [[] for _ in range(len(c))]
     _add_flag(flags, (declared != "") & (primary != declared) & (primary != None), "TOWNSHIP_MISMATCH")  # noqa: E711
+    _add_flag(flags, missing, "NO_LOCATION")
     _add_flag(flags, n_towns > 1, "CROSSES_TOWNSHIPS")
     if county is not None:
         cty = to_area_crs(county).union_all() if not isinstance(county, shapely.Geometry) else county
@@ -195,6 +200,9 @@ def _check_mining(c, geoms, is_point, mining, p, tolerance_m, flags, permit_no, 
     outside = shapely.difference(cg, pg)
     out_m2[sel] = np.where(is_point[sel], 0.0, shapely.area(outside))
     out_dist[sel] = _max_distance(outside, pg)
+    unlocated = shapely.is_missing(cg) | shapely.is_empty(cg)
+    out_m2[sel[unlocated]] = np.nan
+    out_dist[sel[unlocated]] = np.nan
     _add_flag(flags, np.isin(np.arange(n), sel[out_dist[sel] > tolerance_m]), "OUT_OF_BOUNDS")
     case_min = _norm_mineral(c["mineral"].iloc[sel]) if "mineral" in c else np.full(len(sel), "")
     perm_min = _norm_mineral(p["mineral"].iloc[pidx[sel]]) if "mineral" in p else np.full(len(sel), "")

@@ -64,7 +64,8 @@ def render() -> None:
 
 
 def _case_order(cases: pd.DataFrame, checks: pd.DataFrame) -> list[str]:
-    """Mining cases outside their permit first, then other mining cases, then land cases."""
+    """Mining cases outside their permit first, then other mining cases, then land cases (located ones only)."""
+    cases = cases[~(cases.geometry.isna() | cases.geometry.is_empty)]
     out_ids = set(checks.loc[checks["flags"].map(lambda f: "OUT_OF_BOUNDS" in f), "case_id"])
     key = cases["case_id"].map(lambda c: 0 if c in out_ids else 1) + (cases["kind"] != "mining").astype(int) * 2
     return cases.assign(_k=key).sort_values(["_k", "case_id"])["case_id"].tolist()

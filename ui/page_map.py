@@ -43,7 +43,11 @@ def render() -> None:
 
     zoom_col, case_col = st.columns(2)
     town = zoom_col.selectbox("缩放到乡镇", [WHOLE_COUNTY, *TOWNSHIPS], key="map_zoom_town")
-    ids = shown["case_id"].tolist()
+    unlocated = shown.geometry.isna() | shown.geometry.is_empty
+    if unlocated.any():
+        st.caption(f"其中 {int(unlocated.sum())} 个案件尚未定位（台账中没有坐标），不在图上显示："
+                   + "、".join(shown.loc[unlocated, "case_id"].head(20)) + ("……" if unlocated.sum() > 20 else ""))
+    ids = shown.loc[~unlocated, "case_id"].tolist()
     zoom_case = case_col.selectbox("缩放到案件", [NONE, *ids], key="map_zoom_case")
     town = view_township(town, f)
     extent = _extent(county, towns, shown, town, zoom_case, permits)
@@ -156,6 +160,9 @@ def _detail(cases, checks, case_id: str) -> None:
     ledger += [(f.label, row.get(f.name)) for f in LEDGER_FIELDS if row["kind"] in f.kinds]
     table = pd.DataFrame({"字段": [k for k, _ in ledger], "内容": [_fmt(v) for _, v in ledger]})
     st.dataframe(table, hide_index=True, height=420)
+    if row.geometry is None or row.geometry.is_empty:
+        st.info("该案件尚未定位（没有坐标）：可在“案件管理”中补充位置，之后才能核查和生成核查单。")
+        return
     st.download_button("下载案件核查单（PDF）", data=sheet_maker(common.db_path(), [case_id]),
                        file_name=f"案件核查单_{case_id}.pdf", mime="application/pdf", key="map_dl_sheet",
                        icon=":material/description:")
@@ -170,6 +177,10 @@ def _check_summary(r) -> None:
         st.warning("核查问题：" + "、".join(flags))
     else:
         st.success("核查未发现问题")
+    if "NO_LOCATION" in r["flags"]:
+        permit = r["permit_no"] if isinstance(r["permit_no"], str) and r["permit_no"] else "无"
+        st.caption(f"未定位：没有面积、所在乡镇和越界核查结果。采矿许可证：{permit}")
+        return
     c1, c2 = st.columns(2)
     c1.metric("面积（亩）", f"{r['area_mu']:.2f}", help=f"{r['area_m2']:.0f} 平方米")
     c2.metric("所在乡镇（核查）", r["township"] or "—")

@@ -62,8 +62,22 @@ class TestTownshipLedger:
         path = write_township_ledger(tmp_path / "m.xlsx", blank_row=False, move_remarks=True)
         parsed = read_ledger(path)
         assert parsed.sheets[0]["columns"]["N"] == "备注"
-        # no geometry anywhere → each row says where the position is missing
-        assert "第 6 行：缺少位置" in parsed.all_errors[0]
+        # no geometry anywhere (the seed's own layout) → the rows import as 未定位 cases, each with a note
+        assert parsed.all_errors == []
+        notes = [n for _, r in parsed.results for n in r.notes]
+        assert any(n.startswith("第 6 行：没有位置，作为“未定位”案件导入") for n in notes)
+        assert all(c.geometry is None for c in parsed.cases)
+
+    def test_seed_layout_without_positions_imports_as_unlocated(self, tmp_path, store):
+        from cases.service import check_store
+
+        rep = import_ledger(store, write_township_ledger(tmp_path / "n.xlsx"))
+        assert len(rep.added) == len(store.cases()) > 0
+        res = check_store(store)
+        assert all(f == ["NO_LOCATION"] for f in res["flags"])
+        # positions added later from a second file keep the ledger fields and clear the flag
+        import_ledger(store, write_township_ledger(tmp_path / "w.xlsx", extra=_wkt_extra()))
+        assert not any("NO_LOCATION" in f for f in check_store(store)["flags"])
 
     def test_geometry_kept_from_store_when_file_has_none(self, tmp_path, store):
         import_ledger(store, write_township_ledger(tmp_path / "a.xlsx", extra=_wkt_extra()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
@@ -155,3 +156,15 @@ def test_point_on_the_line_goes_to_the_declared_township(permit_1km, two_townshi
     rec = mine("p", Point(E0 + 1050, N0 + 50), kind="land", category=1, township=declared, permit_no=None)
     r = check_cases(frame_of([rec]), two_townships, permit_1km, None).iloc[0]
     assert r.township == declared and r["flags"] == []
+
+
+def test_unlocated_case_is_flagged_and_not_measured(permit_1km, two_townships):
+    # a mine known only from the ledger: permit by number still gives WRONG_MINERAL / PERMIT_EXPIRED
+    recs = [mine("located", box(E0 + 10, N0 + 10, E0 + 20, N0 + 20)),
+            mine("ledger-only", None, mineral="铁矿", found_date="2023-05-01")]
+    res = check_cases(frame_of(recs), two_townships, permit_1km, None).set_index("case_id")
+    r = res.loc["ledger-only"]
+    assert r["flags"] == ["NO_LOCATION", "WRONG_MINERAL", "PERMIT_EXPIRED"]
+    assert pd.isna(r.township) and r.townships == [] and r.permit_no == "P1"
+    assert r.area_m2 != r.area_m2 and r.max_outside_distance_m != r.max_outside_distance_m  # NaN → JSON null
+    assert res.loc["located", "flags"] == []

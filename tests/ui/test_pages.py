@@ -177,3 +177,37 @@ class TestCasesPage:
         at.text_input(key="add_case_id").set_value("YD-2019-001")
         next(b for b in at.button if b.label == "新增案件").click().run()
         assert "案件编号「YD-2019-001」已存在" in at.error[0].value
+
+
+class TestUnlocatedCases:
+    """Cases imported from a ledger without coordinates (未定位) are listed, flagged and kept off the maps."""
+
+    def _add(self, demo_db):
+        import datetime as dt
+
+        from cases.model import Case
+
+        s = SQLiteStore(demo_db)
+        s.upsert_cases([Case(case_id="YD-WDW-001", kind="land", category=1, township="峨口镇",
+                             found_date=dt.date(2019, 7, 1), summary="台账无坐标")], user="t", allow_unlocated=True)
+        s.close()
+
+    def test_map_page_lists_and_explains_them(self, demo_db):
+        self._add(demo_db)
+        at = page_app("page_map").run()
+        assert not at.exception
+        assert any("1 个案件尚未定位" in c.value and "YD-WDW-001" in c.value for c in at.caption)
+        zoom = at.selectbox(key="map_zoom_case").options
+        assert len(zoom) == 111 and not any("YD-WDW-001" in o for o in zoom)  # 110 located + （未选择）
+        at.selectbox(key="map_pick").set_value("YD-WDW-001").run()
+        assert not at.exception
+        assert "未定位" in at.warning[-1].value or any("未定位" in e.value for e in at.error)
+        assert any("尚未定位" in i.value for i in at.info)
+        assert not [b for b in at.get("download_button") if b.proto.label == "下载案件核查单（PDF）"]
+
+    def test_check_page_offers_located_cases_only(self, demo_db):
+        self._add(demo_db)
+        at = page_app("page_check").run()
+        assert not at.exception
+        options = at.selectbox(key="check_case").options
+        assert len(options) == 110 and not any("YD-WDW-001" in o for o in options)
