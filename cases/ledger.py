@@ -66,7 +66,7 @@ class ParsedLedger:
                 "类型": KINDS.get(row.kind, row.kind), "责任乡镇": c.township if c else "",
                 "违法类别": c.category if c else None, "办理状态": c.status if c else "",
                 "基本情况（摘要）": to_text(row.values.get("summary")),
-                "位置": (c.geometry.geom_type if c and c.geometry is not None else ""),
+                "位置": (c.geometry.geom_type if c.geometry is not None else "未定位") if c else "",
                 "摘要未识别": "、".join(res.missing),
                 "错误": "\n".join(self.row_errors.get((row.sheet, row.row), []) + res.errors), "提示": "\n".join(res.notes),
             })

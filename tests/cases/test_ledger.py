@@ -67,6 +67,7 @@ class TestTownshipLedger:
         notes = [n for _, r in parsed.results for n in r.notes]
         assert any(n.startswith("第 6 行：没有位置，作为“未定位”案件导入") for n in notes)
         assert all(c.geometry is None for c in parsed.cases)
+        assert set(parsed.preview()["位置"]) == {"未定位"}
 
     def test_seed_layout_without_positions_imports_as_unlocated(self, tmp_path, store):
         from cases.service import check_store
