@@ -95,6 +95,7 @@ def write_docx(b: Bulletin, path: Path | io.BytesIO) -> None:
             run.bold = kind == "title"
         elif kind == "heading":
             p = doc.add_paragraph()
+            p.paragraph_format.keep_with_next = True  # never a heading alone at the foot of a page
             run = p.add_run(str(content))
             _font(run, HEAD_FONT, Pt(14))
             run.bold = True

@@ -130,6 +130,8 @@ class TestFiles:
                       "追责（人）", "雁门关乡", "合计", a, b):
             assert piece in cells, piece
         assert len(doc.inline_shapes) == 1  # the county overview map
+        headings = [p for p in doc.paragraphs if p.text[:2] in ("一、", "二、", "三、", "四、", "五、")]
+        assert len(headings) == 5 and all(p.paragraph_format.keep_with_next for p in headings)
 
     def test_pdf_pages_and_text(self, dated_store, tmp_path, capsys):
         a, b, _ = dated_store.changed
