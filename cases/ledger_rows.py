@@ -28,7 +28,7 @@ from cases.ledger_values import (
     blank, lonlat_point, to_area, to_bool, to_category, to_count, to_date, to_fine, to_int, to_kind, to_status,
     to_text, to_township, township_in,
 )
-from cases.model import COUNTY, LAND, MINING, STATUSES, Case
+from cases.model import COUNTY, LAND, MINING, STATUSES, Case, consistency_notes
 from cases.summary_text import extract_facts
 from geo.crs import gk_to_lonlat
 
@@ -186,6 +186,7 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
     rec["status"] = status
     res.notes += gnotes
     res.case = Case(**{k: rec[k] for k in rec if k in Case.__dataclass_fields__})
+    res.notes += [f"第 {row.row} 行：{n.split('：', 1)[1]}" for n in consistency_notes(res.case)]
     return res
 
 

@@ -255,6 +255,22 @@ def validate_case(case: Case, *, require_location: bool = True) -> list[str]:
     return errs
 
 
+def consistency_notes(case: Case) -> list[str]:
+    """Soft warnings where the status and the 验收/销号 boxes disagree (ledgers may lag, so not errors)."""
+    out = []
+    stage = STATUSES.index(case.status) if case.status in STATUSES else -1
+    county_stage = STATUSES.index("县级已验收")
+    if stage >= county_stage and not case.accept_county:
+        out.append(f"案件 {case.case_id}：办理状态为「{case.status}」，但“县级验收”未填“是”")
+    if case.accept_county and 0 <= stage < county_stage:
+        out.append(f"案件 {case.case_id}：“县级验收”为“是”，但办理状态仍为「{case.status}」")
+    if case.kind == MINING and case.status == CLOSED_STATUS and not case.is_closed:
+        out.append(f"案件 {case.case_id}：办理状态为「已销号」，但“是否销号”未填“是”")
+    if case.kind == MINING and case.is_closed and case.status != CLOSED_STATUS:
+        out.append(f"案件 {case.case_id}：“是否销号”为“是”，但办理状态为「{case.status}」")
+    return out
+
+
 def check_case(case: Case, *, require_location: bool = True) -> Case:
     """Return ``case`` when valid, else raise ValidationError listing every problem."""
     errs = validate_case(case, require_location=require_location)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from cases.model import (
     CATEGORIES, CATEGORY_SHORT, COUNTY, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES, TOWNSHIPS, Case,
-    LedgerField, category_kind, validate_case,
+    LedgerField, category_kind, consistency_notes, validate_case,
 )
 from geo.errors import CasemapError, ConflictError
 from ui import common
@@ -104,6 +104,8 @@ def _save(s, case: Case, values: dict[str, Any], editing: int, user: str) -> Non
     st.session_state[_ver_key(case.case_id)] = new.version
     labels = "、".join(FIELD_LABELS.get(k, "位置" if k == "geometry" else k) for k in changes)
     st.success(f"已保存案件 {case.case_id} 的 {len(changes)} 处修改（{labels}），现为版本 {new.version}。")
+    for note in consistency_notes(new):
+        st.warning(note + "；请核对。")
 
 
 def _forget(case_id: str) -> None:

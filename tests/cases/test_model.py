@@ -56,3 +56,31 @@ def test_parse_date_refuses(text):
 def test_defiant_after_campaign_start():
     assert case(found_date=dt.date(2019, 6, 5)).defiant
     assert not case(found_date=dt.date(2019, 6, 4)).defiant
+
+
+@pytest.mark.parametrize(
+    "changes, expect",
+    [
+        (dict(status="县级已验收", accept_county=True), []),
+        (dict(status="县级已验收"), ["办理状态为「县级已验收」，但“县级验收”未填“是”"]),
+        (dict(status="已立案", accept_county=True), ["“县级验收”为“是”，但办理状态仍为「已立案」"]),
+        (dict(kind="mining", category=6, status="已销号", accept_county=True), ["办理状态为「已销号」，但“是否销号”未填“是”"]),
+        (dict(kind="mining", category=6, status="已销号", accept_county=True, is_closed=True), []),
+        (dict(kind="mining", category=6, status="乡镇已验收", is_closed=True), ["“是否销号”为“是”，但办理状态为「乡镇已验收」"]),
+    ],
+)
+def test_consistency_notes(changes, expect):
+    from cases.model import consistency_notes
+
+    notes = consistency_notes(case(**changes))
+    assert [n.split("：", 1)[1] for n in notes] == expect
+
+
+def test_demo_data_is_consistent(tmp_path):
+    from cases.demo import init_demo
+    from cases.model import consistency_notes
+    from cases.store import SQLiteStore
+
+    s = SQLiteStore(tmp_path / "d.db")
+    init_demo(s)
+    assert [n for cid in s.cases().case_id for n in consistency_notes(s.get_case(cid))] == []

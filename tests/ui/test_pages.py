@@ -136,6 +136,8 @@ class TestCasesPage:
         a.selectbox(key="e_YD-2019-001_status").set_value("已销号")
         _submit(a)
         assert a.success[0].value == "已保存案件 YD-2019-001 的 1 处修改（办理状态），现为版本 2。"
+        # saved, but the status now runs ahead of the 县级验收 box: the inspector is asked to check
+        assert any(w.value == "案件 YD-2019-001：办理状态为「已销号」，但“县级验收”未填“是”；请核对。" for w in a.warning)
         audit = a.dataframe[-1].value
         assert audit.iloc[0][["修改人", "操作", "字段", "原值", "新值"]].tolist() == ["张三", "修改", "办理状态", "已立案", "已销号"]
         b.number_input(key="e_YD-2019-001_fine_wan").set_value(5.0)
