@@ -7,7 +7,6 @@ Run: ``python bench/bench_checks.py``.  Goal: checking 10,000 cases stays within
 from __future__ import annotations
 
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import shapely  # noqa: E402
 from cases.demo import init_demo  # noqa: E402
 from cases.store import SQLiteStore  # noqa: E402
 from geo.checks import check_cases  # noqa: E402
+from _timing import best_of  # noqa: E402
 
 
 def replicate(cases: gpd.GeoDataFrame, n: int, seed: int = 1) -> gpd.GeoDataFrame:
@@ -37,14 +37,6 @@ def replicate(cases: gpd.GeoDataFrame, n: int, seed: int = 1) -> gpd.GeoDataFram
     return out
 
 
-def timed(fn, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
-
 
 def main() -> None:
     tmp = Path(__file__).resolve().parent / "_bench_checks.db"
@@ -52,8 +44,8 @@ def main() -> None:
     init_demo(store)
     cases, towns, permits, county = store.cases(), store.townships(), store.permits(), store.county()
     big = replicate(cases, 10_000)
-    base = timed(lambda: check_cases(cases, towns, permits, county))
-    large = timed(lambda: check_cases(big, towns, permits, county))
+    base = best_of(lambda: check_cases(cases, towns, permits, county))
+    large = best_of(lambda: check_cases(big, towns, permits, county))
     tracemalloc.start()
     check_cases(big, towns, permits, county)
     peak = tracemalloc.get_traced_memory()[1] / 1e6

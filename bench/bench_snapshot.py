@@ -13,7 +13,6 @@ import argparse
 import io
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +28,7 @@ from cases.service import store_notes
 from cases.store import open_store
 from geo.crs import AREA_CRS, STORAGE_CRS
 from geo.snapshot import MapContent, outside_parts, snapshot_figure
+from _timing import best_of  # noqa: E402
 
 LIMIT_S = 3.0
 #: Set to a path to keep the township map for a look (python -c "import bench…").
@@ -55,14 +55,6 @@ def jittered_cases(cases: gpd.GeoDataFrame, township: gpd.GeoSeries, n: int, *, 
     out = src.drop(columns="geometry").assign(case_id=[f"BJ-{i + 1:04d}" for i in range(n)], township=name)
     return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(moved, crs=AREA_CRS)).to_crs(STORAGE_CRS)
 
-
-def timed(fn, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             save_figure(fig, SAVE_TO or io.BytesIO(), fmt="png")
 
         baseline()  # warm-up: font cache, imports
-        t_base = timed(baseline)
-        t_many = timed(township_map)
+        t_base = best_of(baseline)
+        t_many = best_of(township_map)
         store.close()
     n_demo = 110
     print(f"基准：全县示例地图（{n_demo} 个案件，A4 横向 {args.dpi:g} dpi PNG）：{t_base:.2f} s")

@@ -101,18 +101,13 @@ def cmd_import_permits(args: argparse.Namespace) -> int:
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     """Write the 附件2/附件3 ledger of the store as xlsx."""
-    from cases.ledger_write import write_ledger
+    from cases.ledger_write import ledger_selection, write_ledger
     from cases.service import get_store
 
     store = get_store(args.db)
     cases = store.cases()
     path = write_ledger(cases, args.out, kind=args.kind, township=args.township)
-    sel = cases[cases["kind"] == args.kind]
-    if args.township:
-        from cases.ledger_values import to_township
-
-        sel = sel[sel["township"] == to_township(args.township)]
-    n = len(sel)
+    n = len(ledger_selection(cases, kind=args.kind, township=args.township))
     name = "违法违规用地清单（附件2）" if args.kind == "land" else "非法违法采矿清单（附件3）"
     print(f"已导出{name} {n} 行到 {path}（A4 横向，表头每页重复）", file=_out())
     return 0

@@ -85,12 +85,9 @@ def select(store, *, township: str | None = None) -> tuple[gpd.GeoDataFrame, gpd
     """The store's cases and permits, limited to one township (permits: those touching it) if given."""
     cases, permits = store.cases(), store.permits()
     if township:
-        from cases.ledger_values import to_township
+        from cases.ledger_values import township_option
 
-        try:
-            township = to_township(township)
-        except ValueError as exc:
-            raise LedgerFormatError(f"--township {exc}") from None
+        township = township_option(township)
         cases = cases[cases["township"] == township]
         towns = store.townships()
         area = towns[towns["name"] == township]

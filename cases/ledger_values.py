@@ -160,6 +160,16 @@ def to_township(v: Any) -> str | None:
     raise ValueError(f"「{v}」不是代县的乡镇，应为：{'、'.join(TOWNSHIPS)}")
 
 
+def township_option(value: str) -> str:
+    """A ``--township`` option value as one of the eleven names; LedgerFormatError otherwise."""
+    from geo.errors import LedgerFormatError
+
+    try:
+        return to_township(value)
+    except ValueError as exc:
+        raise LedgerFormatError(f"--township {exc}") from None
+
+
 def township_in(text: str) -> str | None:
     """The one township named in ``text`` (e.g. 填报单位 "峨口镇人民政府"); None if none or several."""
     found = [t for t in TOWNSHIPS if t in (text or "")]

@@ -27,7 +27,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from cases.ledger import GEOMETRY_REF, GEOMETRY_SHEET
 from cases.ledger_layout import EXTRA_COLUMNS, EXTRA_GROUP, OFFICIAL_COLUMNS
 from cases.ledger_rows import _fine_suffix
-from cases.ledger_values import to_township
+from cases.ledger_values import township_option
 from cases.model import LAND, MINING
 from geo.errors import LedgerFormatError
 
@@ -86,6 +86,14 @@ def _value(name: str, rec: dict[str, Any]) -> Any:
     return v
 
 
+def ledger_selection(cases: gpd.GeoDataFrame, *, kind: str, township: str | None = None) -> gpd.GeoDataFrame:
+    """The rows a ledger of ``kind`` (and of one township, if given) prints, in 序号 order."""
+    sel = cases[cases["kind"] == kind]
+    if township:
+        sel = sel[sel["township"] == township_option(township)]
+    return sel.assign(_s=sel["seq"].fillna(10**9)).sort_values(["_s", "case_id"]).drop(columns="_s")
+
+
 def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str, township: str | None = None,
                  unit: str | None = None, fill_date: dt.date | None = None) -> Path:
     """Write the cases of ``kind`` (optionally of one township) as the seed's 附件2/附件3 xlsx; return the path."""
@@ -94,14 +102,8 @@ def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str,
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise LedgerFormatError(f"输出文件应以 .xlsx 结尾：{path.name}")
-    sel = cases[cases["kind"] == kind]
-    if township:
-        try:
-            township = to_township(township)
-        except ValueError as exc:
-            raise LedgerFormatError(f"--township {exc}") from None
-        sel = sel[sel["township"] == township]
-    sel = sel.assign(_s=sel["seq"].fillna(10**9)).sort_values(["_s", "case_id"]).drop(columns="_s")
+    township = township_option(township) if township else None
+    sel = ledger_selection(cases, kind=kind, township=township)
     official = OFFICIAL_COLUMNS[kind]
     extras = [(f, label) for f, label, kinds in EXTRA_COLUMNS if kind in kinds]
     n_off, depth = len(official), (3 if kind == MINING else 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from typing import NamedTuple
 from pathlib import Path
 
 import geopandas as gpd
@@ -65,6 +66,22 @@ def load_layers(path: str, version: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
     """County, townships and permits; cached per store version."""
     s = _store(path)
     return s.county(), s.townships(), s.permits()
+
+
+class PageData(NamedTuple):
+    """What a map page draws: cases, their check results and the layers (all cached per store version)."""
+
+    cases: gpd.GeoDataFrame
+    checks: pd.DataFrame
+    county: gpd.GeoDataFrame
+    townships: gpd.GeoDataFrame
+    permits: gpd.GeoDataFrame
+
+
+def page_data() -> PageData:
+    """Cases, checks and layers of the app's store, from the version-keyed caches."""
+    path, ver = db_path(), version()
+    return PageData(load_cases(path, ver), load_checks(path, ver), *load_layers(path, ver))
 
 
 def version() -> int:

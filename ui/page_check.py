@@ -24,10 +24,7 @@ def render() -> None:
     """Draw the page."""
     st.header("越界核查")
     common.show_notes()
-    path, ver = common.db_path(), common.version()
-    cases = common.load_cases(path, ver)
-    checks = common.load_checks(path, ver)
-    county, towns, permits = common.load_layers(path, ver)
+    cases, checks, county, towns, permits = common.page_data()
 
     source = st.radio("核查对象", [FROM_CASE, PASTE, DRAW, UPLOAD], horizontal=True, key="check_source")
     if source == FROM_CASE:

@@ -31,10 +31,7 @@ def render() -> None:
     """Draw the page."""
     st.header("案件地图")
     common.show_notes()
-    path, ver = common.db_path(), common.version()
-    cases = common.load_cases(path, ver)
-    checks = common.load_checks(path, ver)
-    county, towns, permits = common.load_layers(path, ver)
+    cases, checks, county, towns, permits = common.page_data()
 
     f, color_by, layers = _sidebar()
     basemap = common.basemap_picker(key="map_basemap")
