@@ -22,10 +22,10 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cases.casefilter import ANY_FLAG, CaseFilter, filter_mask  # noqa: E402
+from cases.filters import ANY_FLAG, CaseFilter, filter_mask  # noqa: E402
 from cases.service import check_store, get_store  # noqa: E402
-from geo.mapview import build_case_map  # noqa: E402
-from geo.offline import external_refs, inline_assets  # noqa: E402
+from geo.webmap.maps import build_case_map  # noqa: E402
+from geo.webmap.assets import external_refs, inline_assets  # noqa: E402
 
 STATIC = ROOT / "static"
 

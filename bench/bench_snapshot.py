@@ -21,13 +21,13 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cases.briefing import SnapshotRequest, render_snapshot, save_figure
+from cases.output.snapshots import SnapshotRequest, render_snapshot, save_figure
 from cases.demo import init_demo
-from cases.fonts import font_family
+from cases.output.fonts import font_family
 from cases.service import store_notes
 from cases.store import open_store
 from geo.crs import AREA_CRS, STORAGE_CRS
-from geo.snapshot import MapContent, outside_parts, snapshot_figure
+from geo.printmap.snapshot import MapContent, outside_parts, snapshot_figure
 from _timing import best_of  # noqa: E402
 
 LIMIT_S = 3.0

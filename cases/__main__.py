@@ -2,6 +2,6 @@
 
 import sys
 
-from cases.cli import main
+from cases.cli.main import main
 
 sys.exit(main())

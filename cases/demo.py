@@ -182,7 +182,7 @@ def demo_data(townships: gpd.GeoDataFrame) -> tuple[list[Permit], list[Case]]:
 
 def init_demo(store, *, user: str = "示例数据生成") -> dict[str, int]:
     """(Re)fill ``store`` with the shipped boundaries and the demo permits and cases."""
-    from cases.geodata import load_shipped_boundaries
+    from cases.io.geodata import load_shipped_boundaries
 
     county, towns = load_shipped_boundaries()
     permits, cases = demo_data(towns)

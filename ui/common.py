@@ -14,8 +14,8 @@ import streamlit as st
 from cases.service import check_store, get_store, store_notes
 from cases.store import SQLiteStore, default_db_path
 from geo.errors import CasemapError
-from geo.maplayers import GCJ02_WARNING, Basemap, basemaps
-from geo.offline import AssetUrls, inline_assets, served_assets
+from geo.webmap.layers import GCJ02_WARNING, Basemap, basemaps
+from geo.webmap.assets import AssetUrls, inline_assets, served_assets
 
 #: session_state keys, in one place.
 KEY_USER = "user"

@@ -12,11 +12,11 @@ from collections.abc import Callable
 import geopandas as gpd
 import streamlit as st
 
-from cases.briefing import producing_unit, save_figure
-from cases.fonts import font_family
+from cases.output.snapshots import producing_unit, save_figure
+from cases.output.fonts import font_family
 from cases.service import store_notes
 from geo.errors import CasemapError
-from geo.snapshot import MapContent, outside_parts, snapshot_figure
+from geo.printmap.snapshot import MapContent, outside_parts, snapshot_figure
 from ui import common
 
 MIME = {"png": "image/png", "pdf": "application/pdf"}

@@ -10,10 +10,10 @@ import streamlit as st
 from shapely.geometry import shape
 from streamlit_folium import st_folium
 
-from cases.coordtext import parse_coordinate_text
-from cases.geodata import read_layer
+from cases.io.pasted import parse_coordinate_text
+from cases.io.geodata import read_layer
 from geo.errors import CasemapError, GeometryError
-from geo.mapview import build_check_map
+from geo.webmap.maps import build_check_map
 from ui import common
 
 PASTE, UPLOAD, DRAW = "粘贴坐标", "上传文件", "在地图上绘制"

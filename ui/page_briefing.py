@@ -12,14 +12,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from cases.briefing import (
+from cases.output.snapshots import (
     SnapshotRequest,
     apply_filters,
     parse_filters,
     snapshot_bytes,
     write_sheets,
 )
-from cases.bulletin import build_bulletin, previous_bulletin_day
+from cases.output.bulletin import build_bulletin, previous_bulletin_day
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, TOWNSHIPS
 from cases.store import open_store
 from geo.checks import FLAGS
@@ -172,7 +172,7 @@ def _bulletin_summary(path: str, version: int, day: dt.date, since: dt.date):
 
 def _bulletin_maker(path: str, day: dt.date, since: dt.date, fmt: str) -> Callable[[], bytes]:
     def make() -> bytes:
-        from cases.bulletin_render import write_docx, write_pdf
+        from cases.output.bulletin_files import write_docx, write_pdf
 
         store = open_store(path)
         try:

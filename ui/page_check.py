@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 from geo.checks import FLAGS, check_cases
 from geo.crs import STORAGE_CRS
-from geo.mapview import build_check_map, outside_part
+from geo.webmap.maps import build_check_map, outside_part
 from ui import common
 from ui.export_buttons import snapshot_download
 from ui.geometry_input import DRAW, PASTE, UPLOAD, geometry_input

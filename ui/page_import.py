@@ -9,9 +9,9 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from cases.exchange import export_bytes
-from cases.ledger import ParsedLedger, import_ledger, plan_import, read_ledger, store_lookup
-from cases.ledger_permits import import_permits, read_permits
+from cases.io.exchange import export_bytes
+from cases.ledger.importer import ParsedLedger, import_ledger, plan_import, read_ledger, store_lookup
+from cases.ledger.permits import import_permits, read_permits
 from cases.model import TOWNSHIPS
 from geo.errors import CasemapError
 from ui.common import db_path, show_error, show_notes, store, user_name, version

@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cases.casefilter import ANY_FLAG, CaseFilter, describe_filter, filter_mask
+from cases.filters import ANY_FLAG, CaseFilter, describe_filter, filter_mask
 from cases.model import CATEGORIES, CATEGORY_SHORT, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES, TOWNSHIPS
 from geo.checks import FLAGS
-from geo.mapview import (
+from geo.webmap.maps import (
     HIGHLIGHT_FLAGS, LAYER_NAMES, LEGEND_WIDTH_PX, build_case_map, case_id_from_tooltip, view_for_bounds,
 )
 from ui import common

@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 from cases.model import CATEGORY_SHORT, TOWNSHIPS
 from cases.stats import STAT_COLUMNS, TOTAL, township_stats, with_chinese_headers
-from geo.mapview import build_choropleth
+from geo.webmap.maps import build_choropleth
 from ui import common
 
 #: Measures offered for the choropleth (every numeric statistics column).

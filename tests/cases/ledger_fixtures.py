@@ -8,7 +8,7 @@ from typing import Any
 import openpyxl
 import shapely
 
-from cases.geodata import load_shipped_boundaries
+from cases.io.geodata import load_shipped_boundaries
 from cases.store import SQLiteStore
 from geo.crs import lonlat_to_gk
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cases.casefilter import ANY_FLAG, CaseFilter, describe_filter
+from cases.filters import ANY_FLAG, CaseFilter, describe_filter
 
 
 def test_empty_filter_says_nothing():

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from cases.cli import main
+from cases.cli.main import main
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cases.cli import main
+from cases.cli.main import main
 
 
 def test_geojson_integers_stay_integers(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 def test_kml_shows_no_nat_for_a_case_without_found_date(tmp_path):
-    from cases.exchange import export_geodata
-    from cases.ledger import import_ledger
+    from cases.io.exchange import export_geodata
+    from cases.ledger.importer import import_ledger
     from tests.cases.ledger_fixtures import EKOU, empty_store, write_township_ledger
 
     store = empty_store(tmp_path / "s.db")

@@ -18,7 +18,7 @@ def _flat_csv(path, coord=None, lon=None, lat=None):
 
 
 def test_corner_cell_with_two_points_says_so(tmp_path):
-    from cases.ledger import import_ledger
+    from cases.ledger.importer import import_ledger
     from geo.errors import RowErrors
     from tests.cases.ledger_fixtures import empty_store
 
@@ -31,7 +31,7 @@ def test_corner_cell_with_two_points_says_so(tmp_path):
 
 
 def test_swapped_corner_note_names_the_row_once(tmp_path):
-    from cases.ledger import read_ledger
+    from cases.ledger.importer import read_ledger
 
     f = _flat_csv(tmp_path / "swap.csv", coord="1,38428700,4331300;2,38429100,4331300;3,38429100,4331700;4,38428700,4331700")
     parsed = read_ledger(f, kind="land")
@@ -45,7 +45,7 @@ def test_swapped_corner_note_names_the_row_once(tmp_path):
 
 
 def test_blank_longitude_is_named_blank_not_none(tmp_path):
-    from cases.ledger import read_ledger
+    from cases.ledger.importer import read_ledger
 
     f = _flat_csv(tmp_path / "lat.csv", lat="39.11")
     parsed = read_ledger(f, kind="land")

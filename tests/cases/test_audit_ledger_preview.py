@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cases.ledger import read_ledger
+from cases.ledger.importer import read_ledger
 from tests.cases.ledger_fixtures import EKOU, land_rows, write_township_ledger
 
 

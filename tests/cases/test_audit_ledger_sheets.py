@@ -5,7 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from cases.ledger import import_ledger
+from cases.ledger.importer import import_ledger
 from geo.errors import RowErrors
 from tests.cases.ledger_fixtures import EKOU, empty_store, land_rows, write_township_ledger
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pypdf import PdfReader
 
-from cases.cli import main
+from cases.cli.main import main
 from cases.demo import init_demo
 from cases.store import open_store
 

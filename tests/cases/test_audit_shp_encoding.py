@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from cases.exchange import read_geo_table
+from cases.io.exchange import read_geo_table
 
 
 def _shp_zip(tmp_path, encoding: str):
@@ -37,7 +37,7 @@ def test_shapefile_without_cpg_keeps_chinese(tmp_path, encoding, shown):
 def test_check_reads_a_gbk_shapefile_without_cpg(tmp_path, capsys):
     import json
 
-    from cases.cli import main
+    from cases.cli.main import main
 
     frame = gpd.GeoDataFrame({"case_id": ["YD-峨口镇-001"], "kind": ["land"], "category": [1], "township": ["峨口镇"]},
                              geometry=[shapely.Point(113.1746, 39.1116)], crs=4490).to_crs(4526)

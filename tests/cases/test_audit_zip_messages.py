@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from cases.exchange import read_geo_table
+from cases.io.exchange import read_geo_table
 from geo.errors import LedgerFormatError
 
 

@@ -10,14 +10,14 @@ import shapely
 from PIL import Image
 from pypdf import PdfReader
 
-from cases.briefing import apply_filters, parse_filters, write_sheets
-from cases.briefing_sheet import sheet_data, sheet_page
-from cases.cli import main
+from cases.output.snapshots import apply_filters, parse_filters, write_sheets
+from cases.output.sheets import sheet_data, sheet_page
+from cases.cli.main import main
 from cases.demo import init_demo
-from cases.fonts import font_family
+from cases.output.fonts import font_family
 from cases.service import check_store
 from cases.store import open_store
-from geo.cartography import STYLE
+from geo.printmap.furniture import STYLE
 from geo.crs import lonlat_to_gk, to_area_crs
 from geo.errors import ValidationError
 

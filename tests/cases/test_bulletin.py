@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from cases.bulletin import (
+from cases.output.bulletin import (
     TITLE,
     build_bulletin,
     bulletin_number,
@@ -18,7 +18,7 @@ from cases.bulletin import (
     write_bulletin,
 )
 from cases.campaign import load_campaign
-from cases.cli import main
+from cases.cli.main import main
 from cases.demo import init_demo
 from cases.store import SQLiteStore, open_store
 from geo.errors import ValidationError

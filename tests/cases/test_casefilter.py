@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cases.casefilter import ANY_FLAG, CaseFilter, filter_mask
+from cases.filters import ANY_FLAG, CaseFilter, filter_mask
 
 CASES = pd.DataFrame({
     "case_id": ["YD-1", "YD-2", "CK-1", "CK-2"],

@@ -11,7 +11,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, Polygon, box
 
-from cases.cli import main
+from cases.cli.main import main
 from cases.model import TOWNSHIPS
 from tests.conftest import E0, N0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from cases.coordtext import GK_PLAIN, GK_PREFIX, LONLAT, parse_coordinate_text
+from cases.io.pasted import GK_PLAIN, GK_PREFIX, LONLAT, parse_coordinate_text
 from geo.crs import lonlat_to_gk
 from geo.errors import CRSError, GeometryError
 

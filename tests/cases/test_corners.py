@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 import shapely
 
-from cases.corners import parse_corner_list, parse_corner_text, parse_validity, rings_to_polygon
-from cases.ledger_permits import import_permits
+from cases.ledger.corners import parse_corner_list, parse_corner_text, parse_validity, rings_to_polygon
+from cases.ledger.permits import import_permits
 from geo.crs import AREA_CRS, lonlat_to_gk
 from geo.errors import CRSError, GeometryError, RowErrors
 from tests.cases.ledger_fixtures import HUYU, empty_store

@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from cases.demo import init_demo
-from cases.exchange import SHP_NAMES, export_geodata, read_geo_table
-from cases.ledger import import_ledger
+from cases.io.exchange import SHP_NAMES, export_geodata, read_geo_table
+from cases.ledger.importer import import_ledger
 from cases.store import SQLiteStore
 from geo.errors import CRSError, LedgerFormatError, RowErrors
 from tests.cases.ledger_fixtures import EKOU, empty_store, write_township_ledger

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from cases.ledger import import_ledger, read_ledger
+from cases.ledger.importer import import_ledger, read_ledger
 from geo.errors import LedgerFormatError, RowErrors
 from tests.cases.ledger_fixtures import (
     EKOU, corner_cell, empty_store, first_data_row, land_rows, square_wkt, write_township_ledger,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 
-from cases.cli import main
+from cases.cli.main import main
 from cases.store import SQLiteStore
 from tests.cases.ledger_fixtures import EKOU, square_wkt, write_township_ledger
 from tests.cases.test_corners import _permit_text

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from cases.demo import init_demo
-from cases.ledger import import_ledger
-from cases.ledger_write import NOTES, write_ledger
+from cases.ledger.importer import import_ledger
+from cases.ledger.writer import NOTES, write_ledger
 from cases.model import Case
 from cases.store import SQLiteStore
 from tests.cases.ledger_fixtures import empty_store

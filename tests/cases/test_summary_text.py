@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases.summary_text import extract_facts, extract_fine_wan, parse_area_mu
+from cases.ledger.summary import extract_facts, extract_fine_wan, parse_area_mu
 
 
 @pytest.mark.parametrize("text, kind, expected", [

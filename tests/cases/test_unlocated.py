@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from cases.briefing import township_case_ids, write_sheets
+from cases.output.snapshots import township_case_ids, write_sheets
 from cases.demo import init_demo
-from cases.exchange import export_geodata
+from cases.io.exchange import export_geodata
 from cases.model import Case
 from cases.stats import township_stats
 from cases.store import SQLiteStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.mapview import view_for_bounds
+from geo.webmap.maps import view_for_bounds
 
 COUNTY = (112.717955, 38.845945, 113.36175, 39.361556)
 
@@ -33,7 +33,7 @@ def _legend_labels(m) -> list[str]:
     import json
     import re
 
-    from geo.maplayers import Legend
+    from geo.webmap.layers import Legend
 
     legend = next(c for c in m._children.values() if isinstance(c, Legend))
     html = json.loads(legend.html_json.replace("<\\/", "</"))
@@ -46,7 +46,7 @@ def test_choropleth_legend_of_counts_names_whole_numbers():
     import shapely
 
     from geo.crs import STORAGE_CRS
-    from geo.mapview import build_choropleth
+    from geo.webmap.maps import build_choropleth
 
     names = [f"乡{i}" for i in range(5)]
     towns = gpd.GeoDataFrame({"name": names}, geometry=[shapely.box(113 + i * 0.01, 39, 113.01 + i * 0.01, 39.01)

@@ -6,7 +6,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from cases.geodata import load_shipped_boundaries
+from cases.io.geodata import load_shipped_boundaries
 from cases.model import TOWNSHIPS
 from geo.boundaries import normalise_township_layer
 from geo.errors import LedgerFormatError

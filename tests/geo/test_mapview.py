@@ -12,11 +12,11 @@ from shapely.geometry import Point, box
 
 from cases.service import check_store, get_store
 from geo.crs import STORAGE_CRS
-from geo.maplayers import NO_BASEMAP, basemaps, encode_features
-from geo.mapview import (
+from geo.webmap.layers import NO_BASEMAP, basemaps, encode_features
+from geo.webmap.maps import (
     LAYER_NAMES, build_case_map, build_check_map, case_id_from_tooltip, case_tooltips, view_for_bounds,
 )
-from geo.offline import ALL_FILES, external_refs, inline_assets, served_assets
+from geo.webmap.assets import ALL_FILES, external_refs, inline_assets, served_assets
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 

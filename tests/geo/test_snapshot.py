@@ -1,4 +1,4 @@
-"""Map snapshots and map furniture (geo.snapshot, geo.cartography) on tiny hand-drawn shapes."""
+"""Map snapshots and map furniture (geo.printmap.snapshot, geo.printmap.furniture) on tiny hand-drawn shapes."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from matplotlib.text import Text
 from PIL import Image
 
-from cases.fonts import font_family
-from geo.cartography import (
+from cases.output.fonts import font_family
+from geo.printmap.furniture import (
     CRS_NOTE,
     fit_extent,
     format_scale,
@@ -23,7 +23,7 @@ from geo.cartography import (
     wrap_cjk,
 )
 from geo.errors import ValidationError
-from geo.snapshot import STYLE, MapContent, outside_parts, snapshot_figure
+from geo.printmap.snapshot import STYLE, MapContent, outside_parts, snapshot_figure
 from tests.conftest import E0, N0, box, frame_of, gk_frame, mine
 
 

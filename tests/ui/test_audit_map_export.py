@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases.casefilter import CaseFilter
+from cases.filters import CaseFilter
 from ui import common
 from ui.page_map import WHOLE_COUNTY, export_texts, view_township
 
@@ -41,7 +41,7 @@ def test_check_page_exports_a_pasted_parcel_with_its_outside_part(demo_db):
     import shapely
 
     from geo.crs import to_area_crs
-    from geo.snapshot import outside_parts
+    from geo.printmap.snapshot import outside_parts
     from tests.ui.conftest import page_app
     from ui.page_check import _subject_frame
 
@@ -69,7 +69,7 @@ def test_check_page_exports_a_pasted_parcel_with_its_outside_part(demo_db):
 def test_bulletin_tab_defaults_to_the_last_bulletin_day(demo_db):
     import datetime as dt
 
-    from cases.bulletin import previous_bulletin_day
+    from cases.output.bulletin import previous_bulletin_day
     from tests.ui.conftest import page_app
 
     at = page_app("page_briefing").run()

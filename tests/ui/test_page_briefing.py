@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from cases.service import get_store, store_notes
-from geo.snapshot import MapContent, outside_parts
+from geo.printmap.snapshot import MapContent, outside_parts
 from tests.ui.conftest import page_app
 from ui.export_buttons import snapshot_maker
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import shapely
 
-from cases.corners import parse_corner_text, parse_validity, rings_to_polygon
-from cases.ledger_geom import check_geometry
-from cases.ledger_read import read_text_file, read_workbook
-from cases.ledger_values import blank, to_date, to_text
+from cases.ledger.corners import parse_corner_text, parse_validity, rings_to_polygon
+from cases.ledger.geometry import check_geometry
+from cases.ledger.read import read_text_file, read_workbook
+from cases.ledger.values import blank, to_date, to_text
 from cases.model import Permit
 from geo.errors import CasemapError, LedgerFormatError, RowErrors
 
@@ -67,7 +67,7 @@ def read_permits(path: str | os.PathLike, *, county: shapely.Geometry | None = N
 
 
 def _from_geodata(path: Path, *, county, max_bytes) -> tuple[list[Permit], list[str]]:
-    from cases.exchange import read_geo_table
+    from cases.io.exchange import read_geo_table
 
     frame, notes = read_geo_table(path, max_bytes=max_bytes)
     if "layer" in frame.columns:

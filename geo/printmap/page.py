@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from geo.cartography import MM_PER_INCH, page_size_mm, wrap_cjk
+from geo.printmap.furniture import MM_PER_INCH, page_size_mm, wrap_cjk
 
 MM_PER_PT = MM_PER_INCH / 72.0
 

@@ -43,7 +43,7 @@ def _store(db):
 
     store = open_store(db)
     if store.county().empty:
-        from cases.geodata import load_shipped_boundaries
+        from cases.io.geodata import load_shipped_boundaries
 
         county, towns = load_shipped_boundaries()
         store.replace_boundaries("county", county, user="导入")
@@ -53,7 +53,7 @@ def _store(db):
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a ledger (xlsx/xls/csv or geodata) into the store, all or nothing."""
-    from cases.ledger import import_ledger
+    from cases.ledger.importer import import_ledger
     from geo.errors import LedgerFormatError
 
     if args.key and not args.geometry:
@@ -84,7 +84,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_import_permits(args: argparse.Namespace) -> int:
     """Import mining permits from 拐点坐标 text/xlsx or a geodata file."""
-    from cases.ledger_permits import import_permits
+    from cases.ledger.permits import import_permits
 
     store = _store(args.db)
     rep = import_permits(store, args.file, user=args.user)
@@ -101,7 +101,7 @@ def cmd_import_permits(args: argparse.Namespace) -> int:
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     """Write the 附件2/附件3 ledger of the store as xlsx."""
-    from cases.ledger_write import ledger_selection, write_ledger
+    from cases.ledger.writer import ledger_selection, write_ledger
     from cases.service import get_store
 
     store = get_store(args.db)
@@ -115,7 +115,7 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write cases and permits as GeoPackage, zipped Shapefile, GeoJSON, KML or KMZ."""
-    from cases.exchange import export_geodata
+    from cases.io.exchange import export_geodata
     from cases.service import get_store, store_notes
 
     store = get_store(args.db)

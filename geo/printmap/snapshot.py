@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from pyproj import Transformer
 
-from geo.cartography import (
+from geo.printmap.furniture import (
     CRS_NOTE,
     MM_PER_INCH,
     STYLE,
@@ -133,7 +133,7 @@ def snapshot_figure(content: MapContent, *, extent: tuple[float, float, float, f
     dpi
         Figure DPI (the raster size when saved as PNG with ``dpi="figure"``).
     font
-        Family name of a CJK font registered with matplotlib (see ``cases.fonts``).
+        Family name of a CJK font registered with matplotlib (see ``cases.output.fonts``).
     """
     w, h = page_size_mm(size, landscape=landscape)
     fig = Figure(figsize=(w / MM_PER_INCH, h / MM_PER_INCH), dpi=dpi)

@@ -7,7 +7,7 @@ Export (:func:`export_geodata`), by the output's suffix:
   characters by :data:`SHP_NAMES`; text longer than a DBF field (254 bytes) is cut there and the zip
   also holds ``cases.csv``/``permits.csv`` (UTF-8 with BOM) with the full text.
 - ``.geojson``: one FeatureCollection; each feature's ``layer`` is ``case`` or ``permit``.
-- ``.kml``/``.kmz``: folders 违法违规用地 / 非法违法采矿 / 采矿许可证 (see :mod:`cases.exchange_kml`).
+- ``.kml``/``.kmz``: folders 违法违规用地 / 非法违法采矿 / 采矿许可证 (see :mod:`cases.io.kml`).
 
 Import (:func:`read_geo_table`) reads any of these (and other GeoPackage/Shapefile/GeoJSON files with
 a CRS) into a lon/lat GeoDataFrame, mapping short Shapefile names back.
@@ -27,7 +27,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from cases.ledger_read import Grid, check_size
+from cases.ledger.read import Grid, check_size
 from cases.model import CATEGORY_SHORT, FIELD_LABELS, KINDS, LAND, MINING
 from geo.crs import STORAGE_CRS
 from geo.errors import CRSError, LedgerFormatError
@@ -85,7 +85,7 @@ def select(store, *, township: str | None = None) -> tuple[gpd.GeoDataFrame, gpd
     """The store's cases and permits, limited to one township (permits: those touching it) if given."""
     cases, permits = store.cases(), store.permits()
     if township:
-        from cases.ledger_values import township_option
+        from cases.ledger.values import township_option
 
         township = township_option(township)
         cases = cases[cases["township"] == township]
@@ -128,7 +128,7 @@ def export_geodata(store, path: str | os.PathLike, *, township: str | None = Non
         if fmt == ".kml":
             path.write_bytes(kml)
         else:
-            from cases.exchange_kml import write_kmz
+            from cases.io.kml import write_kmz
 
             write_kmz(path, kml)
     return {"path": str(path), "cases": len(cases), "permits": len(permits), "notes": notes}
@@ -168,7 +168,7 @@ def _write_shp_zip(path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFram
 
 
 def _kml(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> bytes:
-    from cases.exchange_kml import new_document, placemark, to_bytes
+    from cases.io.kml import new_document, placemark, to_bytes
 
     root, doc = new_document("代县用地用矿执法案件")
     names = {LAND: "违法违规用地", MINING: "非法违法采矿"}
@@ -204,7 +204,7 @@ def export_bytes(store, fmt: str, *, township: str | None = None) -> tuple[str, 
     with tempfile.TemporaryDirectory() as tmp:
         suffix = f"_{township}" if township else ""
         if fmt in ("land.xlsx", "mining.xlsx"):
-            from cases.ledger_write import TITLES, write_ledger
+            from cases.ledger.writer import TITLES, write_ledger
 
             kind = fmt.split(".")[0]
             name = f"{TITLES[kind][1]}{suffix}.xlsx"
@@ -225,7 +225,7 @@ def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> 
     check_size(path, max_bytes=max_bytes)
     suffix = path.suffix.lower()
     if suffix in (".kml", ".kmz"):
-        from cases.exchange_kml import read_kml
+        from cases.io.kml import read_kml
 
         rows, notes = read_kml(path, path.read_bytes())
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS), notes

@@ -14,7 +14,7 @@ from geo.crs import STORAGE_CRS, check_in_county_box, diagnose_projected, requir
 from geo.errors import CRSError, LedgerFormatError, RowErrors
 from geo.repair import polygonal_part
 
-BOUNDARY_DIR = Path(__file__).resolve().parent.parent / "data" / "boundaries"
+BOUNDARY_DIR = Path(__file__).resolve().parents[2] / "data" / "boundaries"
 COUNTY_FILE = BOUNDARY_DIR / "daixian_county.geojson"
 TOWNSHIP_FILE = BOUNDARY_DIR / "townships_approx.geojson"
 
@@ -34,7 +34,7 @@ def read_layer(path: str | Path, *, what: str = "文件", layer: str | None = No
         opts = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
         frame = gpd.read_file(path, layer=layer, engine="pyogrio", datetime_as_string=True, **opts)
         if path.suffix.lower() in (".shp", ".zip", ".dbf"):
-            from cases.exchange import _dbf_encoding
+            from cases.io.exchange import _dbf_encoding
 
             enc = _dbf_encoding(path, layer or pyogrio.list_layers(path)[0][0], frame)
             if enc:  # a Shapefile without .cpg written in GBK (or UTF-8) by Chinese GIS software

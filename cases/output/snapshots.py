@@ -1,6 +1,6 @@
 """Briefing outputs written to files: map snapshots (PNG/PDF), case check sheets and atlases.
 
-The figures are built by ``geo.snapshot`` (maps) and ``cases.briefing_sheet`` (check sheets); this
+The figures are built by ``geo.printmap.snapshot`` (maps) and ``cases.output.sheets`` (check sheets); this
 module selects the data from the store, applies the ``--filter`` options and saves the files.
 
 Filters (``key=value``, repeatable; several values of one key are alternatives, separated by
@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cases.fonts import font_family
+from cases.output.fonts import font_family
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, TOWNSHIPS
 from geo.checks import FLAGS
 from geo.errors import ValidationError
-from geo.snapshot import MapContent, outside_parts, snapshot_figure
+from geo.printmap.snapshot import MapContent, outside_parts, snapshot_figure
 
 DEFAULT_UNIT = "代县自然资源局"
 COUNTY_TITLE = "代县非法违法用地用矿案件分布图"
@@ -201,7 +201,7 @@ def render_snapshot(store, request: SnapshotRequest, *, size: str = "A4", landsc
 def _pdf_fonts() -> Iterator[None]:
     import matplotlib
 
-    from cases.fonts import cjk_font
+    from cases.output.fonts import cjk_font
 
     # The CJK font is embedded (subset) with a ToUnicode map: Chinese text stays searchable.
     with matplotlib.rc_context({"pdf.fonttype": cjk_font().pdf_fonttype}):
@@ -268,7 +268,7 @@ def write_sheets(store, out: str | os.PathLike | io.BytesIO, case_ids: list[str]
     """Write one A4 check sheet per case into one PDF (an atlas when several); return the page count."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from cases.briefing_sheet import sheet_data, sheet_page
+    from cases.output.sheets import sheet_data, sheet_page
 
     if not isinstance(out, io.BytesIO):
         out = check_suffix(out, (".pdf",))

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from cases.corners import looks_like_corners, parse_corner_list
+from cases.ledger.corners import looks_like_corners, parse_corner_list
 from geo.crs import diagnose_lonlat
 from geo.errors import CasemapError
 from geo.repair import make_valid_polygon

@@ -39,7 +39,7 @@ def _emit(frame: pd.DataFrame, fmt: str, *, json_records: list | None = None, no
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check the cases of a file against townships, the county and permits."""
-    from cases.casefile import read_case_file, read_permit_file, read_township_file
+    from cases.io.checkinput import read_case_file, read_permit_file, read_township_file
     from cases.service import APPROX_NOTE, get_store, results_to_records
     from geo.checks import FLAGS, check_cases
 
@@ -108,7 +108,7 @@ def cmd_init_demo(args: argparse.Namespace) -> int:
 
 def cmd_load_townships(args: argparse.Namespace) -> int:
     """Replace the approximate township layer with the county's official one."""
-    from cases.casefile import read_township_file
+    from cases.io.checkinput import read_township_file
     from cases.service import get_store
 
     towns = read_township_file(args.file, name_field=args.name_field)
@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_load_townships)
 
     # Sub-commands of other modules: each module has register(sub, add_db).
-    for module in ("cases.cli_ledger", "cases.cli_briefing"):
+    for module in ("cases.cli.ledger", "cases.cli.briefing"):
         importlib.import_module(module).register(sub, add_db)
     return p
 

@@ -112,7 +112,7 @@ def localize(m: folium.Map, assets: AssetUrls) -> folium.Map:
             el.default_js = [(rel.rsplit("/", 1)[-1], assets[rel]) for rel in js]
             el.default_css = [(rel.rsplit("/", 1)[-1], assets[rel]) for rel in css]
         elif el.default_js or el.default_css:
-            raise ValueError(f"{kind} loads {el.default_js + el.default_css}; add local copies to geo.offline.NEEDS")
+            raise ValueError(f"{kind} loads {el.default_js + el.default_css}; add local copies to geo.webmap.assets.NEEDS")
     return m
 
 

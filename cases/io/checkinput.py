@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from cases.geodata import (
+from cases.io.geodata import (
     CASE_REQUIRED, PERMIT_REQUIRED, labels_for, parse_date_column, prepare_geometries, read_layer,
     require_columns,
 )

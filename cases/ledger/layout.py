@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from cases.ledger_read import Grid
+from cases.ledger.read import Grid
 from cases.model import LAND, MINING
 
 #: Official columns of 附件2 (land) and 附件3 (mining): (field, level-1 label, level-2 label, level-3 label).

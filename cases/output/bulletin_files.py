@@ -1,4 +1,4 @@
-"""Write a :class:`cases.bulletin.Bulletin` as Word (.docx, python-docx) or PDF (matplotlib pages).
+"""Write a :class:`cases.output.bulletin.Bulletin` as Word (.docx, python-docx) or PDF (matplotlib pages).
 
 Both writers walk the same list of blocks (title, heading, paragraph, table, image), so the two
 files say the same thing.  The PDF embeds the CJK font; the .docx names 宋体/黑体 for East Asian text
@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cases.briefing_page import MM_PER_PT, Page, line_height
-from cases.bulletin import MAX_LIST, TABLE_COLUMNS, TITLE, Bulletin
-from geo.cartography import text_em, wrap_cjk
+from geo.printmap.page import MM_PER_PT, Page, line_height
+from cases.output.bulletin import MAX_LIST, TABLE_COLUMNS, TITLE, Bulletin
+from geo.printmap.furniture import text_em, wrap_cjk
 
 BODY_FONT, HEAD_FONT = "宋体", "黑体"
 CN_NUMBERS = "一二三四五六七八九十"
@@ -209,8 +209,8 @@ def write_pdf(b: Bulletin, path: Path | io.BytesIO) -> None:
     """Write the bulletin as a PDF (A4 portrait pages, CJK font embedded, text searchable)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from cases.briefing import _pdf_fonts
-    from cases.fonts import font_family
+    from cases.output.snapshots import _pdf_fonts
+    from cases.output.fonts import font_family
 
     flow = _Flow(font_family())
     items = blocks(b)

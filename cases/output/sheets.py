@@ -1,7 +1,7 @@
 """案件核查单: one A4 page per case — map, corner coordinates, measures, flags, ledger row, signatures.
 
 :func:`sheet_data` gathers what a sheet shows from the store (checks run once for all sheets);
-:func:`sheet_page` lays one sheet out on a :class:`cases.briefing_page.Page`.
+:func:`sheet_page` lays one sheet out on a :class:`geo.printmap.page.Page`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from cases.briefing_page import Page
+from geo.printmap.page import Page
 from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS
 from geo.checks import FLAGS
 from geo.crs import M2_PER_MU, lonlat_to_gk, to_area_crs
 from geo.errors import ValidationError
-from geo.sheetmap import draw_case_map
+from geo.printmap.sheetmap import draw_case_map
 
 #: Corner rows listed on the sheet; a parcel with more vertices gets a note.
 MAX_CORNERS = 8
@@ -45,7 +45,7 @@ class SheetData:
 
 def sheet_data(store, case_ids: list[str], *, unit: str, day: dt.date | None = None) -> list[SheetData]:
     """The sheets of ``case_ids`` (in that order); ValidationError names an unknown id."""
-    from cases.briefing import date_text
+    from cases.output.snapshots import date_text
     from cases.service import check_store, store_notes
 
     all_cases = store.cases()

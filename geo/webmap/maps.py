@@ -2,8 +2,8 @@
 
 Every builder takes GeoDataFrames in CGCS2000 (lon/lat; ≈ WGS84 at map scale, so no shift is
 applied) and returns a ``folium.Map`` whose scripts and stylesheets come from ``assets`` (local
-copies, see ``geo.offline``) — never from a CDN.  Vector layers are visible without any basemap;
-basemaps are optional (``geo.maplayers.basemaps``).
+copies, see ``geo.webmap.assets``) — never from a CDN.  Vector layers are visible without any basemap;
+basemaps are optional (``geo.webmap.layers.basemaps``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from folium.plugins import Draw
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES
 from geo.checks import FLAGS
 from geo.crs import AREA_CRS, STORAGE_CRS, require_crs
-from geo.maplayers import MAP_CSS, Basemap, DrawLocalZh, Legend, VectorLayer, encode_features, label_points
-from geo.offline import AssetUrls, localize, served_assets
+from geo.webmap.layers import MAP_CSS, Basemap, DrawLocalZh, Legend, VectorLayer, encode_features, label_points
+from geo.webmap.assets import AssetUrls, localize, served_assets
 
 STATUS_COLORS: dict[str, str] = {
     "排查发现": "#e31a1c", "已立案": "#ff7f00", "查处整改中": "#f1c40f",

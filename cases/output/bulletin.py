@@ -2,7 +2,7 @@
 
 :func:`build_bulletin` gathers the content from the store (statistics, the campaign phase and
 deadlines from ``cases.campaign``, the audit log); :func:`write_bulletin` writes it as Word (.docx,
-editable) or PDF (the CJK font embedded) through ``cases.bulletin_render``.
+editable) or PDF (the CJK font embedded) through ``cases.output.bulletin_files``.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def build_bulletin(store, *, day: dt.date, since: dt.date | None = None, issuer:
 
 
 def _overview_png(store, day: dt.date) -> bytes:
-    from cases.briefing import SnapshotRequest, render_snapshot, save_figure
+    from cases.output.snapshots import SnapshotRequest, render_snapshot, save_figure
 
     fig = render_snapshot(store, SnapshotRequest(date=day), size="A4", landscape=True, dpi=150)
     buf = io.BytesIO()
@@ -199,8 +199,8 @@ def _overview_png(store, day: dt.date) -> bytes:
 def write_bulletin(store, out: str | os.PathLike, *, day: dt.date, since: dt.date | None = None,
                    unit: str | None = None) -> tuple[Path, Bulletin]:
     """Write the bulletin of ``day`` to ``out`` (.docx or .pdf); return the path and the content."""
-    from cases.briefing import check_suffix
-    from cases.bulletin_render import write_docx, write_pdf
+    from cases.output.snapshots import check_suffix
+    from cases.output.bulletin_files import write_docx, write_pdf
 
     path = check_suffix(out, (".docx", ".pdf"))
     bulletin = build_bulletin(store, day=day, since=since, issuer=unit)

@@ -15,10 +15,10 @@ from typing import Any, Callable
 import pandas as pd
 import shapely
 
-from cases.ledger_layout import COUNT_FIELDS, LABELS, Layout, column_letter, find_layout, normalise_label
-from cases.ledger_read import Grid, read_workbook
-from cases.ledger_rows import LedgerRow, RowResult, case_id_for, row_to_case
-from cases.ledger_values import blank, to_text, to_township, township_in
+from cases.ledger.layout import COUNT_FIELDS, LABELS, Layout, column_letter, find_layout, normalise_label
+from cases.ledger.read import Grid, read_workbook
+from cases.ledger.rows import LedgerRow, RowResult, case_id_for, row_to_case
+from cases.ledger.values import blank, to_text, to_township, township_in
 from cases.model import FIELD_LABELS, KINDS, Case
 from geo.errors import LedgerFormatError, RowErrors
 
@@ -107,7 +107,7 @@ def read_ledger(path: str | os.PathLike, *, kind: str | None = None, geometry: s
     tick = progress or (lambda f, m: None)
     tick(0.0, f"读取 {path.name}")
     if path.suffix.lower() in GEO_SUFFIXES:
-        from cases.exchange import features_to_grid
+        from cases.io.exchange import features_to_grid
 
         grids, notes = features_to_grid(path, max_bytes=max_bytes)
     else:
@@ -249,7 +249,7 @@ def _geometry_sheet(grids: list[Grid]) -> dict[str, str]:
 
 
 def _geofile_index(geometry, key, parsed: ParsedLedger, max_bytes) -> dict[str, shapely.Geometry]:
-    from cases.exchange import read_geo_table
+    from cases.io.exchange import read_geo_table
 
     frame, notes = read_geo_table(geometry, max_bytes=max_bytes)
     parsed.notes += notes

@@ -22,14 +22,14 @@ from typing import Any, Callable
 
 import shapely
 
-from cases.ledger_geom import check_geometry, parse_geometry_cell
-from cases.ledger_layout import LABELS
-from cases.ledger_values import (
+from cases.ledger.geometry import check_geometry, parse_geometry_cell
+from cases.ledger.layout import LABELS
+from cases.ledger.values import (
     blank, lonlat_point, to_area, to_bool, to_category, to_count, to_date, to_fine, to_int, to_kind, to_status,
     to_text, to_township, township_in,
 )
 from cases.model import COUNTY, LAND, MINING, STATUSES, Case, consistency_notes
-from cases.summary_text import extract_facts
+from cases.ledger.summary import extract_facts
 from geo.crs import gk_to_lonlat
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {
@@ -159,7 +159,7 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
     elif old is not None and "penalty" not in present:
         fine = old.fine_wan
     else:
-        from cases.summary_text import extract_fine_wan
+        from cases.ledger.summary import extract_fine_wan
 
         fine = extract_fine_wan(penalty) or 0.0
     category = v.get("category")
@@ -214,7 +214,7 @@ def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county) -> tuple
             geom = lonlat_point(vals.get("lon"), vals.get("lat"))
         elif not blank(vals.get("gk_x")) and not blank(vals.get("gk_y")):
             src = "gk_x"
-            from cases.corners import classify_pair
+            from cases.ledger.corners import classify_pair
 
             y, x, swapped = classify_pair(float(to_text(vals["gk_x"])), float(to_text(vals["gk_y"])), where=f"第 {row.row} 行")
             lon, lat = gk_to_lonlat(x, y)

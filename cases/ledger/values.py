@@ -10,7 +10,7 @@ from typing import Any
 import shapely
 
 from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, TOWNSHIPS, parse_date
-from cases.summary_text import extract_fine_wan, parse_area_mu
+from cases.ledger.summary import extract_fine_wan, parse_area_mu
 from geo.crs import diagnose_lonlat
 from geo.errors import ValidationError
 

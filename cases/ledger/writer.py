@@ -24,10 +24,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from cases.ledger import GEOMETRY_REF, GEOMETRY_SHEET
-from cases.ledger_layout import EXTRA_COLUMNS, EXTRA_GROUP, OFFICIAL_COLUMNS
-from cases.ledger_rows import _fine_suffix
-from cases.ledger_values import township_option
+from cases.ledger.importer import GEOMETRY_REF, GEOMETRY_SHEET
+from cases.ledger.layout import EXTRA_COLUMNS, EXTRA_GROUP, OFFICIAL_COLUMNS
+from cases.ledger.rows import _fine_suffix
+from cases.ledger.values import township_option
 from cases.model import LAND, MINING
 from geo.errors import LedgerFormatError
 

@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from geo.cartography import (
+from geo.printmap.furniture import (
     STYLE,
     add_lines,
     add_polygons,

@@ -1,0 +1,1 @@
+"""Briefing outputs: fonts, case-map styling, snapshots, check sheets, bulletins, exports."""

@@ -1,0 +1,1 @@
+"""Matplotlib cartography: map furniture, snapshot figures, sheet maps, page layout."""

@@ -1,0 +1,1 @@
+"""Folium/Leaflet map building: base maps, compact vector layers, offline assets."""
