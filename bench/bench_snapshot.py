@@ -21,7 +21,8 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cases.output.snapshots import SnapshotRequest, render_snapshot, save_figure
+from cases.output.figures import save_figure
+from cases.output.snapshots import SnapshotRequest, render_snapshot
 from cases.demo import init_demo
 from cases.output.fonts import font_family
 from cases.service import store_notes

@@ -10,7 +10,7 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.errors import ValidationError
+from geo.errors import LedgerFormatError, ValidationError
 
 COUNTY = "代县"
 #: The campaign start: a case found after it is "顶风作案".
@@ -48,6 +48,26 @@ STATUSES: tuple[str, ...] = ("排查发现", "已立案", "查处整改中", "�
 #: Statuses that count as 整改到位 (rectified).
 RECTIFIED_STATUSES = frozenset(STATUSES[3:])
 CLOSED_STATUS = "已销号"
+
+
+def township_name(value: str) -> str:
+    """One of the county's townships named by ``value``, also without 镇/乡 or with 人民政府 ("峨口" → 峨口镇).
+
+    Raises ValidationError naming the value and the townships allowed.
+    """
+    text = re.sub(r"\s+", "", str(value)).replace("人民政府", "")
+    for t in TOWNSHIPS:
+        if text == t or text == t[:-1]:
+            return t
+    raise ValidationError(f"「{value}」不是{COUNTY}的乡镇，应为：{'、'.join(TOWNSHIPS)}")
+
+
+def township_option(value: str) -> str:
+    """A ``--township`` option value as a township name; LedgerFormatError (``--township …``) otherwise."""
+    try:
+        return township_name(value)
+    except ValidationError as exc:
+        raise LedgerFormatError(f"--township {exc}") from None
 
 
 def category_kind(category: int) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import geopandas as gpd
 import streamlit as st
 
-from cases.output.snapshots import producing_unit, save_figure
+from cases.output.figures import producing_unit, save_figure
 from cases.output.fonts import font_family
 from cases.service import store_notes
 from geo.errors import CasemapError

@@ -17,8 +17,8 @@ from cases.output.snapshots import (
     apply_filters,
     parse_filters,
     snapshot_bytes,
-    write_sheets,
 )
+from cases.output.sheets import write_sheets
 from cases.output.bulletin import build_bulletin, previous_bulletin_day
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, TOWNSHIPS
 from cases.store import open_store

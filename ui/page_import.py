@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from cases.io.exchange import export_bytes
+from cases.output.exports import export_bytes
 from cases.ledger.importer import ParsedLedger, import_ledger, plan_import, read_ledger, store_lookup
 from cases.ledger.permits import import_permits, read_permits
 from cases.model import TOWNSHIPS

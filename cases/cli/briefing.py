@@ -33,7 +33,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_sheet(args: argparse.Namespace) -> int:
     """Write the check sheet of one case, or the atlas of a township (one page per case)."""
-    from cases.output.snapshots import township_case_ids, write_sheets
+    from cases.output.sheets import township_case_ids, write_sheets
     from cases.service import get_store
 
     if bool(args.case_id) == bool(args.township):
@@ -48,7 +48,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Write the semimonthly bulletin (.docx or .pdf)."""
-    from cases.output.bulletin import write_bulletin
+    from cases.output.bulletin_files import write_bulletin
     from cases.service import get_store
 
     store = get_store(args.db)

@@ -27,8 +27,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from cases.ledger.read import Grid, check_size
-from cases.model import CATEGORY_SHORT, FIELD_LABELS, KINDS, LAND, MINING
+from cases.io.files import check_size
+from cases.model import CATEGORY_SHORT, FIELD_LABELS, KINDS, LAND, MINING, township_option
 from geo.crs import STORAGE_CRS
 from geo.errors import CRSError, LedgerFormatError
 
@@ -85,8 +85,6 @@ def select(store, *, township: str | None = None) -> tuple[gpd.GeoDataFrame, gpd
     """The store's cases and permits, limited to one township (permits: those touching it) if given."""
     cases, permits = store.cases(), store.permits()
     if township:
-        from cases.ledger.values import township_option
-
         township = township_option(township)
         cases = cases[cases["township"] == township]
         towns = store.townships()
@@ -199,22 +197,6 @@ def ET_sub(doc, name: str):  # noqa: N802 — a folder with a name
     return folder
 
 
-def export_bytes(store, fmt: str, *, township: str | None = None) -> tuple[str, bytes]:
-    """(file name, content) of one export: ``land.xlsx``/``mining.xlsx`` (附件2/附件3) or a geodata format."""
-    with tempfile.TemporaryDirectory() as tmp:
-        suffix = f"_{township}" if township else ""
-        if fmt in ("land.xlsx", "mining.xlsx"):
-            from cases.ledger.writer import TITLES, write_ledger
-
-            kind = fmt.split(".")[0]
-            name = f"{TITLES[kind][1]}{suffix}.xlsx"
-            path = write_ledger(store.cases(), Path(tmp) / name, kind=kind, township=township)
-        else:
-            name = f"代县用地用矿案件{suffix}{fmt}"
-            path = Path(export_geodata(store, Path(tmp) / name, township=township)["path"])
-        return name, path.read_bytes()
-
-
 # -- reading -------------------------------------------------------------------------------------
 def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Every feature of a GeoPackage (all layers), Shapefile (.shp or .zip, all inside), GeoJSON, KML or KMZ.
@@ -295,24 +277,3 @@ def _dbf_encoding(path: Path, layer: str, frame: pd.DataFrame) -> str | None:
         except UnicodeDecodeError:
             continue
     return None
-
-
-def features_to_grid(path: str | os.PathLike, *, max_bytes: int | None = None) -> tuple[list[Grid], list[str]]:
-    """A geodata file as one ledger grid: attribute names as the header row, geometry as a WKT column.
-
-    Permit features (``layer`` = permit, or without case attributes) are left out.
-    """
-    frame, notes = read_geo_table(path, max_bytes=max_bytes)
-    if "layer" in frame.columns:
-        frame = frame[frame["layer"].fillna("case") != "permit"]
-    if "case_id" not in frame.columns and "permit_no" in frame.columns and "summary" not in frame.columns:
-        frame = frame.iloc[0:0]
-    elif "case_id" in frame.columns and "holder" in frame.columns:
-        frame = frame[frame["case_id"].notna() & (frame["case_id"].astype(str) != "")]
-    cols = [c for c in frame.columns if c not in ("geometry", "layer", "version", "updated_at", "updated_by", "name",
-                                                   "description")]
-    rows: list[list[Any]] = [[*cols, "wkt"]]
-    wkts = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
-    for rec, wkt in zip(frame[cols].itertuples(index=False), wkts):
-        rows.append([None if (isinstance(v, float) and v != v) or v == "" else v for v in rec] + [wkt])
-    return [Grid(Path(path).stem, rows)], notes

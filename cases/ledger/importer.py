@@ -15,7 +15,8 @@ from typing import Any, Callable
 import pandas as pd
 import shapely
 
-from cases.ledger.layout import COUNT_FIELDS, LABELS, Layout, column_letter, find_layout, normalise_label
+from cases.io.exchange import read_geo_table
+from cases.ledger.layout import COUNT_FIELDS, GEOMETRY_REF, GEOMETRY_SHEET, LABELS, Layout, column_letter, find_layout, normalise_label
 from cases.ledger.read import Grid, read_workbook
 from cases.ledger.rows import LedgerRow, RowResult, case_id_for, row_to_case
 from cases.ledger.values import blank, to_text, to_township, township_in
@@ -23,8 +24,6 @@ from cases.model import FIELD_LABELS, KINDS, Case
 from geo.errors import LedgerFormatError, RowErrors
 
 Progress = Callable[[float, str], None]
-GEOMETRY_SHEET = "几何"
-GEOMETRY_REF = "见工作表「几何」"
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
 _SKIP_SEQ = {"合计", "小计", "总计", "合 计"}
 
@@ -107,8 +106,6 @@ def read_ledger(path: str | os.PathLike, *, kind: str | None = None, geometry: s
     tick = progress or (lambda f, m: None)
     tick(0.0, f"读取 {path.name}")
     if path.suffix.lower() in GEO_SUFFIXES:
-        from cases.io.exchange import features_to_grid
-
         grids, notes = features_to_grid(path, max_bytes=max_bytes)
     else:
         wb = read_workbook(path, max_bytes=max_bytes)
@@ -249,8 +246,6 @@ def _geometry_sheet(grids: list[Grid]) -> dict[str, str]:
 
 
 def _geofile_index(geometry, key, parsed: ParsedLedger, max_bytes) -> dict[str, shapely.Geometry]:
-    from cases.io.exchange import read_geo_table
-
     frame, notes = read_geo_table(geometry, max_bytes=max_bytes)
     parsed.notes += notes
     key = key or next((k for k in ("case_id", "案件编号", "name", "序号") if k in frame.columns), None)
@@ -380,3 +375,24 @@ def import_ledger(store, path: str | os.PathLike, *, kind: str | None = None, ge
         store.upsert_cases(parsed.cases, user=user, allow_unlocated=True)
     (progress or (lambda f, m: None))(1.0, "完成")
     return ImportReport(parsed, added, changed, unchanged, dry_run)
+
+
+def features_to_grid(path: str | os.PathLike, *, max_bytes: int | None = None) -> tuple[list[Grid], list[str]]:
+    """A geodata file as one ledger grid: attribute names as the header row, geometry as a WKT column.
+
+    Permit features (``layer`` = permit, or without case attributes) are left out.
+    """
+    frame, notes = read_geo_table(path, max_bytes=max_bytes)
+    if "layer" in frame.columns:
+        frame = frame[frame["layer"].fillna("case") != "permit"]
+    if "case_id" not in frame.columns and "permit_no" in frame.columns and "summary" not in frame.columns:
+        frame = frame.iloc[0:0]
+    elif "case_id" in frame.columns and "holder" in frame.columns:
+        frame = frame[frame["case_id"].notna() & (frame["case_id"].astype(str) != "")]
+    cols = [c for c in frame.columns if c not in ("geometry", "layer", "version", "updated_at", "updated_by", "name",
+                                                   "description")]
+    rows: list[list[Any]] = [[*cols, "wkt"]]
+    wkts = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
+    for rec, wkt in zip(frame[cols].itertuples(index=False), wkts):
+        rows.append([None if (isinstance(v, float) and v != v) or v == "" else v for v in rec] + [wkt])
+    return [Grid(Path(path).stem, rows)], notes

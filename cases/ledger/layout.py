@@ -42,6 +42,9 @@ OFFICIAL_COLUMNS: dict[str, list[tuple[str, str, str, str]]] = {
     ],
 }
 #: Group label of the casemap columns written to the right of the official ones.
+#: The sheet of a ledger export that holds geometries too long for a cell, and the cell text that points there.
+GEOMETRY_SHEET = "几何"
+GEOMETRY_REF = "见工作表「几何」"
 EXTRA_GROUP = "casemap 管理信息（导入时使用，请勿删除）"
 #: casemap columns: (field, label, kinds).  ``wkt`` holds the geometry as WKT in CGCS2000 lon/lat.
 EXTRA_COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [

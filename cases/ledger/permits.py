@@ -9,7 +9,8 @@ import shapely
 
 from cases.ledger.corners import parse_corner_text, parse_validity, rings_to_polygon
 from cases.ledger.geometry import check_geometry
-from cases.ledger.read import read_text_file, read_workbook
+from cases.io.files import read_text_file
+from cases.ledger.read import read_workbook
 from cases.ledger.values import blank, to_date, to_text
 from cases.model import Permit
 from geo.errors import CasemapError, LedgerFormatError, RowErrors

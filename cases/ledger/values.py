@@ -9,7 +9,7 @@ from typing import Any
 
 import shapely
 
-from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, TOWNSHIPS, parse_date
+from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, TOWNSHIPS, parse_date, township_name
 from cases.ledger.summary import extract_fine_wan, parse_area_mu
 from geo.crs import diagnose_lonlat
 from geo.errors import ValidationError
@@ -150,24 +150,8 @@ def to_category(v: Any) -> int | None:
 
 
 def to_township(v: Any) -> str | None:
-    """责任乡镇: one of the eleven, also without 镇/乡 ("峨口" → 峨口镇); blank → None."""
-    if blank(v):
-        return None
-    text = re.sub(r"\s+", "", to_text(v)).replace("人民政府", "")
-    for t in TOWNSHIPS:
-        if text == t or text == t[:-1]:
-            return t
-    raise ValueError(f"「{v}」不是代县的乡镇，应为：{'、'.join(TOWNSHIPS)}")
-
-
-def township_option(value: str) -> str:
-    """A ``--township`` option value as one of the eleven names; LedgerFormatError otherwise."""
-    from geo.errors import LedgerFormatError
-
-    try:
-        return to_township(value)
-    except ValueError as exc:
-        raise LedgerFormatError(f"--township {exc}") from None
+    """责任乡镇: one of the county's townships, also without 镇/乡 ("峨口" → 峨口镇); blank → None."""
+    return None if blank(v) else township_name(to_text(v))
 
 
 def township_in(text: str) -> str | None:

@@ -24,11 +24,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from cases.ledger.importer import GEOMETRY_REF, GEOMETRY_SHEET
-from cases.ledger.layout import EXTRA_COLUMNS, EXTRA_GROUP, OFFICIAL_COLUMNS
+from cases.ledger.layout import EXTRA_COLUMNS, EXTRA_GROUP, GEOMETRY_REF, GEOMETRY_SHEET, OFFICIAL_COLUMNS
 from cases.ledger.rows import _fine_suffix
-from cases.ledger.values import township_option
-from cases.model import LAND, MINING
+from cases.model import LAND, MINING, township_option
 from geo.errors import LedgerFormatError
 
 TITLES = {LAND: ("附件2", "代县违法违规用地清单"), MINING: ("附件3", "代县非法违法采矿清单")}

@@ -1,7 +1,7 @@
 """Semimonthly bulletin (通报, on the 15th and 30th): progress, overview map, overdue cases, what changed.
 
 :func:`build_bulletin` gathers the content from the store (statistics, the campaign phase and
-deadlines from ``cases.campaign``, the audit log); :func:`write_bulletin` writes it as Word (.docx,
+deadlines from ``cases.campaign``, the audit log); ``cases.output.bulletin_files.write_bulletin`` writes it as Word (.docx,
 editable) or PDF (the CJK font embedded) through ``cases.output.bulletin_files``.
 """
 
@@ -18,7 +18,10 @@ import pandas as pd
 
 from cases.campaign import Campaign, load_campaign, open_at
 from cases.model import CLOSED_STATUS, KINDS, STATUSES
+from cases.output.figures import save_figure
+from cases.output.snapshots import SnapshotRequest, render_snapshot
 from cases.stats import TOTAL, township_stats
+from cases.text import date_text
 from geo.errors import ValidationError
 
 DEFAULT_ISSUER = "县专项行动领导组办公室"
@@ -56,16 +59,12 @@ class Bulletin:
     @property
     def title_date(self) -> str:
         """2019年7月15日."""
-        return _cn(self.day)
+        return date_text(self.day)
 
     @property
     def since_text(self) -> str:
         """2019年6月30日至2019年7月15日."""
-        return f"{_cn(self.since)}至{_cn(self.day)}"
-
-
-def _cn(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+        return f"{date_text(self.since)}至{date_text(self.day)}"
 
 
 def bulletin_days(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -154,7 +153,7 @@ def build_bulletin(store, *, day: dt.date, since: dt.date | None = None, issuer:
     table = progress_table(cases)
     total = table[table["township"] == TOTAL].iloc[0]
     n_land = int((cases["kind"] == "land").sum())
-    overview = (f"截至{_cn(day)}，全县共排查发现非法违法用地用矿案件 {int(total['found'])} 起（用地 {n_land} 起、"
+    overview = (f"截至{date_text(day)}，全县共排查发现非法违法用地用矿案件 {int(total['found'])} 起（用地 {n_land} 起、"
                 f"采矿 {int(total['found']) - n_land} 起），已立案 {int(total['filed'])} 起，整改到位 {int(total['rectified'])} 起，"
                 f"已销号 {int(total['closed'])} 起；涉及面积 {total['area_mu']:.2f} 亩，罚款 {total['fine_wan']:.2f} 万元，"
                 f"追究刑事责任 {int(total['criminal_persons'])} 人，追究党政纪责任 {int(total['accountability_persons'])} 人。")
@@ -188,22 +187,7 @@ def build_bulletin(store, *, day: dt.date, since: dt.date | None = None, issuer:
 
 
 def _overview_png(store, day: dt.date) -> bytes:
-    from cases.output.snapshots import SnapshotRequest, render_snapshot, save_figure
-
     fig = render_snapshot(store, SnapshotRequest(date=day), size="A4", landscape=True, dpi=150)
     buf = io.BytesIO()
     save_figure(fig, buf, fmt="png")
     return buf.getvalue()
-
-
-def write_bulletin(store, out: str | os.PathLike, *, day: dt.date, since: dt.date | None = None,
-                   unit: str | None = None) -> tuple[Path, Bulletin]:
-    """Write the bulletin of ``day`` to ``out`` (.docx or .pdf); return the path and the content."""
-    from cases.output.snapshots import check_suffix
-    from cases.output.bulletin_files import write_docx, write_pdf
-
-    path = check_suffix(out, (".docx", ".pdf"))
-    bulletin = build_bulletin(store, day=day, since=since, issuer=unit)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    (write_docx if path.suffix.lower() == ".docx" else write_pdf)(bulletin, path)
-    return path, bulletin

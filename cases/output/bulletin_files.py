@@ -7,14 +7,18 @@ files say the same thing.  The PDF embeds the CJK font; the .docx names 宋体/�
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from geo.printmap.page import MM_PER_PT, Page, line_height
-from cases.output.bulletin import MAX_LIST, TABLE_COLUMNS, TITLE, Bulletin
+from cases.output.bulletin import MAX_LIST, TABLE_COLUMNS, TITLE, Bulletin, build_bulletin
+from cases.output.figures import check_suffix, pdf_fonts
+from cases.output.fonts import font_family
 from geo.printmap.furniture import text_em, wrap_cjk
 
 BODY_FONT, HEAD_FONT = "宋体", "黑体"
@@ -209,8 +213,6 @@ def write_pdf(b: Bulletin, path: Path | io.BytesIO) -> None:
     """Write the bulletin as a PDF (A4 portrait pages, CJK font embedded, text searchable)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from cases.output.snapshots import _pdf_fonts
-    from cases.output.fonts import font_family
 
     flow = _Flow(font_family())
     items = blocks(b)
@@ -234,7 +236,17 @@ def write_pdf(b: Bulletin, path: Path | io.BytesIO) -> None:
         elif kind == "image":
             flow.image(content)
     n = len(flow.pages)
-    with _pdf_fonts(), PdfPages(path, metadata={"Title": f"{TITLE}（第 {b.number} 期）", "Creator": "casemap"}) as pdf:
+    with pdf_fonts(), PdfPages(path, metadata={"Title": f"{TITLE}（第 {b.number} 期）", "Creator": "casemap"}) as pdf:
         for i, page in enumerate(flow.pages, start=1):
             page.footer(f"{TITLE}（第 {b.number} 期）　　第 {i} 页，共 {n} 页")
             pdf.savefig(page.fig)
+
+
+def write_bulletin(store, out: str | os.PathLike, *, day: dt.date, since: dt.date | None = None,
+                   unit: str | None = None) -> tuple[Path, Bulletin]:
+    """Write the bulletin of ``day`` to ``out`` (.docx or .pdf); return the path and the content."""
+    path = check_suffix(out, (".docx", ".pdf"))
+    bulletin = build_bulletin(store, day=day, since=since, issuer=unit)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (write_docx if path.suffix.lower() == ".docx" else write_pdf)(bulletin, path)
+    return path, bulletin

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -14,7 +16,10 @@ import numpy as np
 import shapely
 
 from geo.printmap.page import Page
-from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS
+from cases.output.figures import check_suffix, pdf_fonts, producing_unit
+from cases.output.fonts import font_family
+from cases.text import date_text
+from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS, TOWNSHIPS
 from geo.checks import FLAGS
 from geo.crs import M2_PER_MU, lonlat_to_gk, to_area_crs
 from geo.errors import ValidationError
@@ -45,7 +50,6 @@ class SheetData:
 
 def sheet_data(store, case_ids: list[str], *, unit: str, day: dt.date | None = None) -> list[SheetData]:
     """The sheets of ``case_ids`` (in that order); ValidationError names an unknown id."""
-    from cases.output.snapshots import date_text
     from cases.service import check_store, store_notes
 
     all_cases = store.cases()
@@ -198,3 +202,34 @@ def _outside(data: SheetData) -> gpd.GeoSeries | None:
     g = to_area_crs(data.geometry)
     p = to_area_crs(data.permit)
     return gpd.GeoSeries([shapely.difference(g.iloc[0], p.iloc[0])], crs=g.crs)
+
+
+# -- writing ------------------------------------------------------------------------------------
+def township_case_ids(store, township: str) -> list[str]:
+    """Ids of the cases declared in ``township``, sorted; ValidationError for an unknown township."""
+    if township not in TOWNSHIPS:
+        raise ValidationError(f"乡镇「{township}」无效，应为：{'、'.join(TOWNSHIPS)}")
+    cases = store.cases()
+    located = ~(cases.geometry.isna() | cases.geometry.is_empty)  # 未定位 cases have no map to print
+    ids = sorted(cases.loc[(cases["township"] == township) & located, "case_id"].astype(str))
+    if not ids:
+        raise ValidationError(f"{township}在案件库中没有案件，无法生成核查单图册")
+    return ids
+
+
+def write_sheets(store, out: str | os.PathLike | io.BytesIO, case_ids: list[str], *, unit: str | None = None,
+                 day: dt.date | None = None, dpi: float = 150) -> int:
+    """Write one A4 check sheet per case into one PDF (an atlas when several); return the page count."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    if not isinstance(out, io.BytesIO):
+        out = check_suffix(out, (".pdf",))
+        out.parent.mkdir(parents=True, exist_ok=True)
+    sheets = sheet_data(store, case_ids, unit=producing_unit(store, unit), day=day)
+    font = font_family()
+    with pdf_fonts(), PdfPages(out, metadata={"Title": "案件核查单", "Creator": "casemap"}) as pdf:
+        for i, data in enumerate(sheets, start=1):
+            page = sheet_page(data, font=font, dpi=dpi, page_no=i if len(sheets) > 1 else None,
+                              page_count=len(sheets) if len(sheets) > 1 else None)
+            pdf.savefig(page.fig)
+    return len(sheets)

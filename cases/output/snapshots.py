@@ -32,13 +32,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from cases.output.figures import check_suffix, producing_unit, save_figure
 from cases.output.fonts import font_family
+from cases.text import date_text
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, TOWNSHIPS
 from geo.checks import FLAGS
 from geo.errors import ValidationError
 from geo.printmap.snapshot import MapContent, outside_parts, snapshot_figure
 
-DEFAULT_UNIT = "代县自然资源局"
 COUNTY_TITLE = "代县非法违法用地用矿案件分布图"
 FILTER_KEYS: dict[str, str] = {"kind": "类型", "status": "办理状态", "flag": "核查标记", "category": "违法类别",
                                "township": "乡镇"}
@@ -138,16 +139,6 @@ class SnapshotRequest:
     date: dt.date | None = None
 
 
-def date_text(day: dt.date) -> str:
-    """2019年7月15日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def producing_unit(store, explicit: str | None = None) -> str:
-    """制图单位: ``explicit``, else the store's ``producing_unit`` setting, else $CASEMAP_UNIT, else 代县自然资源局."""
-    return explicit or store.get_meta("producing_unit") or os.environ.get("CASEMAP_UNIT") or DEFAULT_UNIT
-
-
 def snapshot_content(store, request: SnapshotRequest) -> tuple[MapContent, tuple[float, float, float, float] | None]:
     """The map content and extent (lon/lat) of ``request`` from ``store``."""
     from cases.service import check_store, store_notes
@@ -197,39 +188,6 @@ def render_snapshot(store, request: SnapshotRequest, *, size: str = "A4", landsc
     return snapshot_figure(content, extent=extent, size=size, landscape=landscape, dpi=dpi, font=font_family())
 
 
-@contextmanager
-def _pdf_fonts() -> Iterator[None]:
-    import matplotlib
-
-    from cases.output.fonts import cjk_font
-
-    # The CJK font is embedded (subset) with a ToUnicode map: Chinese text stays searchable.
-    with matplotlib.rc_context({"pdf.fonttype": cjk_font().pdf_fonttype}):
-        yield
-
-
-def check_suffix(out: str | os.PathLike, allowed: tuple[str, ...]) -> Path:
-    """``out`` as a Path; ValidationError unless its suffix is one of ``allowed``."""
-    path = Path(out)
-    if path.suffix.lower() not in allowed:
-        raise ValidationError(f"输出文件「{path.name}」的扩展名应为 {' 或 '.join(allowed)}")
-    return path
-
-
-def save_figure(fig: Figure, out: str | os.PathLike | io.BytesIO, *, fmt: str | None = None) -> None:
-    """Save ``fig`` as PNG (at the figure's DPI) or PDF (fonts embedded), by suffix or ``fmt``."""
-    if fmt is None:
-        fmt = Path(out).suffix.lower().lstrip(".")
-    with _pdf_fonts():
-        fig.savefig(out, format=fmt, dpi="figure", metadata=_metadata(fmt))
-
-
-def _metadata(fmt: str) -> dict:
-    if fmt == "pdf":
-        return {"Creator": "casemap", "Producer": "casemap (matplotlib)"}
-    return {"Software": "casemap"}
-
-
 def write_snapshot(store, out: str | os.PathLike, request: SnapshotRequest = SnapshotRequest(), *,
                    size: str = "A4", landscape: bool = False, dpi: float = 150) -> Path:
     """Write the map snapshot of ``request`` to ``out`` (.png or .pdf); return the path."""
@@ -248,36 +206,3 @@ def snapshot_bytes(store, request: SnapshotRequest, *, fmt: str, size: str = "A4
     buf = io.BytesIO()
     save_figure(render_snapshot(store, request, size=size, landscape=landscape, dpi=dpi), buf, fmt=fmt)
     return buf.getvalue()
-
-
-# -- check sheets -------------------------------------------------------------------------------
-def township_case_ids(store, township: str) -> list[str]:
-    """Ids of the cases declared in ``township``, sorted; ValidationError for an unknown township."""
-    if township not in TOWNSHIPS:
-        raise ValidationError(f"乡镇「{township}」无效，应为：{'、'.join(TOWNSHIPS)}")
-    cases = store.cases()
-    located = ~(cases.geometry.isna() | cases.geometry.is_empty)  # 未定位 cases have no map to print
-    ids = sorted(cases.loc[(cases["township"] == township) & located, "case_id"].astype(str))
-    if not ids:
-        raise ValidationError(f"{township}在案件库中没有案件，无法生成核查单图册")
-    return ids
-
-
-def write_sheets(store, out: str | os.PathLike | io.BytesIO, case_ids: list[str], *, unit: str | None = None,
-                 day: dt.date | None = None, dpi: float = 150) -> int:
-    """Write one A4 check sheet per case into one PDF (an atlas when several); return the page count."""
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    from cases.output.sheets import sheet_data, sheet_page
-
-    if not isinstance(out, io.BytesIO):
-        out = check_suffix(out, (".pdf",))
-        out.parent.mkdir(parents=True, exist_ok=True)
-    sheets = sheet_data(store, case_ids, unit=producing_unit(store, unit), day=day)
-    font = font_family()
-    with _pdf_fonts(), PdfPages(out, metadata={"Title": "案件核查单", "Creator": "casemap"}) as pdf:
-        for i, data in enumerate(sheets, start=1):
-            page = sheet_page(data, font=font, dpi=dpi, page_no=i if len(sheets) > 1 else None,
-                              page_count=len(sheets) if len(sheets) > 1 else None)
-            pdf.savefig(page.fig)
-    return len(sheets)

@@ -10,7 +10,8 @@ import shapely
 from PIL import Image
 from pypdf import PdfReader
 
-from cases.output.snapshots import apply_filters, parse_filters, write_sheets
+from cases.output.sheets import write_sheets
+from cases.output.snapshots import apply_filters, parse_filters
 from cases.output.sheets import sheet_data, sheet_page
 from cases.cli.main import main
 from cases.demo import init_demo

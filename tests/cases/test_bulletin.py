@@ -15,8 +15,8 @@ from cases.output.bulletin import (
     bulletin_number,
     previous_bulletin_day,
     progress_table,
-    write_bulletin,
 )
+from cases.output.bulletin_files import write_bulletin
 from cases.campaign import load_campaign
 from cases.cli.main import main
 from cases.demo import init_demo

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from cases.output.snapshots import township_case_ids, write_sheets
+from cases.output.sheets import township_case_ids, write_sheets
 from cases.demo import init_demo
 from cases.io.exchange import export_geodata
 from cases.model import Case

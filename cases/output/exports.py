@@ -1,0 +1,23 @@
+"""One export as a download: the 附件2/附件3 ledger workbook or a geodata file, as (file name, bytes)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from cases.io.exchange import export_geodata
+from cases.ledger.writer import TITLES, write_ledger
+
+
+def export_bytes(store, fmt: str, *, township: str | None = None) -> tuple[str, bytes]:
+    """(file name, content) of one export: ``land.xlsx``/``mining.xlsx`` (附件2/附件3) or a geodata format."""
+    with tempfile.TemporaryDirectory() as tmp:
+        suffix = f"_{township}" if township else ""
+        if fmt in ("land.xlsx", "mining.xlsx"):
+            kind = fmt.split(".")[0]
+            name = f"{TITLES[kind][1]}{suffix}.xlsx"
+            path = write_ledger(store.cases(), Path(tmp) / name, kind=kind, township=township)
+        else:
+            name = f"代县用地用矿案件{suffix}{fmt}"
+            path = Path(export_geodata(store, Path(tmp) / name, township=township)["path"])
+        return name, path.read_bytes()
