@@ -7,20 +7,41 @@ import os
 import geopandas as gpd
 import pandas as pd
 
-from cases.store import SQLiteStore, open_store
+from cases.demo import init_demo
+from cases.io.geodata import load_shipped_boundaries
+from cases.store import SQLiteStore, default_db_path, open_store
 from geo.checks import check_cases
+from geo.errors import StoreError
 
 APPROX_NOTE = "注意：乡镇界线为示意（按乡镇驻地泰森多边形生成，非官方界线），乡镇归属仅供参考。"
 DEMO_NOTE = "示例数据：案件与采矿许可证均为演示用虚构数据。"
 
 
-def get_store(path: str | os.PathLike | None = None) -> SQLiteStore:
-    """Open the store at ``path`` (or $CASEMAP_DB, or data/casemap.db), filling a new one with demo data."""
-    store = open_store(path)
-    if store.county().empty:
-        from cases.demo import init_demo
+def app_store(path: str | os.PathLike | None = None) -> SQLiteStore:
+    """The app's store at ``path`` (or $CASEMAP_DB, or data/casemap.db).
 
-        init_demo(store)
+    On the app's first run (no file there yet) a new store is created and filled with the demo
+    data; an existing file must be a casemap store (see ``open_store``).
+    """
+    if default_db_path(path).exists():
+        return open_store(path)
+    store = open_store(path, create=True)
+    init_demo(store)
+    return store
+
+
+def new_empty_store(path: str | os.PathLike | None = None) -> SQLiteStore:
+    """A new store at ``path`` holding the shipped county and township boundaries and no cases.
+
+    Refuses (StoreError) a path where a file already exists.
+    """
+    target = default_db_path(path)
+    if target.exists():
+        raise StoreError(f"{target} 已存在，init 只新建案件库；请用 --db 指定新的文件")
+    store = open_store(target, create=True)
+    county, towns = load_shipped_boundaries()
+    store.replace_boundaries("county", county, user="init")
+    store.replace_boundaries("township", towns, user="init")
     return store
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from cases.model import Case, Permit, check_case, validate_case
+from cases.text import value_text
 from geo.crs import STORAGE_CRS
 from geo.errors import ConflictError, StoreError, ValidationError
 
@@ -113,24 +114,26 @@ def _from_db(name: str, value: Any) -> Any:
 
 
 def _text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, shapely.Geometry):
-        return v.wkt
-    return str(v)
+    """A field value as audit-log text: None stays None (NULL); 1.5, True, 2019-07-15 and WKT as stored."""
+    return None if v is None else value_text(v, floats="plain", bools=("True", "False"))
 
 
 class SQLiteStore:
     """The default store: one SQLite file, any path, any suffix."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, create: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            _refuse_missing_or_empty(self.path)
         try:
             self._con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._con.execute("PRAGMA foreign_keys = ON")
+            if not create and self._schema_version() == 0:
+                self._con.close()
+                raise StoreError(f"{self.path} 是 SQLite 数据库，但不是 casemap 案件库（其中没有 casemap 的数据表）；"
+                                 "请检查 --db 路径")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"无法打开案件库 {self.path}：{exc}（该文件不是 casemap 案件库或已损坏）") from exc
@@ -387,6 +390,23 @@ def _diff(old: Case | None, new: Case) -> dict[str, tuple]:
     return out
 
 
-def open_store(path: str | os.PathLike | None = None) -> SQLiteStore:
-    """Open (creating if needed) the store at ``path``, $CASEMAP_DB or data/casemap.db."""
-    return SQLiteStore(default_db_path(path))
+def open_store(path: str | os.PathLike | None = None, *, create: bool = False) -> SQLiteStore:
+    """Open the store at ``path``, $CASEMAP_DB or data/casemap.db: the one way to open a store.
+
+    Without ``create`` the file must already be a casemap store: a missing path, an empty file or
+    another program's SQLite file raises StoreError (Chinese, naming the path and what to do); nothing
+    is created.  With ``create`` a missing file becomes a new, empty store (only ``init``/``init-demo``
+    and the app's first run ask for that).
+    """
+    return SQLiteStore(default_db_path(path), create=create)
+
+
+def _refuse_missing_or_empty(path: Path) -> None:
+    if not path.exists():
+        raise StoreError(f"案件库文件不存在：{path}。请检查 --db 路径；新建案件库请运行 "
+                         f"python -m cases init --db \"{path}\"（空库，含县界和乡镇界线）或 init-demo（示例数据）")
+    if path.is_dir():
+        raise StoreError(f"{path} 是文件夹，不是 casemap 案件库文件；请检查 --db 路径")
+    if path.stat().st_size == 0:
+        raise StoreError(f"案件库文件 {path} 是空文件，不是 casemap 案件库；请检查 --db 路径，"
+                         "或删除该文件后用 init / init-demo 新建")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import M2_PER_MU, to_area_crs
+from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS, to_area_crs
 
 #: Flag codes, with their Chinese labels.
 FLAGS: dict[str, str] = {
@@ -113,6 +113,48 @@ def check_cases(
     return res
 
 
+def outside_of(subjects: np.ndarray, permits: np.ndarray) -> np.ndarray:
+    """The part of each subject outside its permit, element-wise: the one "part outside the permit".
+
+    Both arrays hold geometries in the same CRS (the area CRS when the result is measured).  A point
+    inside its permit gives an empty geometry, a point outside stays the point.
+    """
+    return shapely.difference(subjects, permits)
+
+
+def outside_parts(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """The part of each mining parcel outside the permit it names (area CRS; empty where none), for drawing.
+
+    Cases without a permit number, naming an unknown permit, or located by a point get an empty
+    geometry: they are unlicensed or have no area, not an out-of-bounds part to hatch.
+    """
+    c = to_area_crs(cases)
+    out = np.array([shapely.Polygon()] * len(c), dtype=object)
+    if len(c) and len(permits):
+        p = to_area_crs(permits)
+        lookup = dict(zip(p["permit_no"].astype(str), p.geometry.values))
+        nos = c["permit_no"].fillna("").astype(str).to_numpy() if "permit_no" in c else np.full(len(c), "")
+        is_mine = c["kind"].astype(str).to_numpy() == "mining"
+        sel = np.flatnonzero(is_mine & np.isin(nos, list(lookup)))
+        sel = sel[shapely.get_type_id(np.asarray(c.geometry.values)[sel]) != 0]
+        if len(sel):
+            pg = np.array([lookup[n] for n in nos[sel]], dtype=object)
+            out[sel] = outside_of(np.asarray(c.geometry.values)[sel], pg)
+    return gpd.GeoSeries(out, index=c.index, crs=AREA_CRS)
+
+
+def outside_part(subject: shapely.Geometry | None, permit: shapely.Geometry | None) -> shapely.Geometry | None:
+    """The part of one parcel (lon/lat) outside one permit (lon/lat), computed in the area CRS, in lon/lat.
+
+    None for a point, a missing permit, or a parcel wholly inside.
+    """
+    if subject is None or permit is None or subject.geom_type == "Point":
+        return None
+    pair = gpd.GeoSeries([subject, permit], crs=STORAGE_CRS).to_crs(AREA_CRS).values
+    out = gpd.GeoSeries(outside_of(pair[:1], pair[1:]), crs=AREA_CRS).to_crs(STORAGE_CRS).iloc[0]
+    return None if out.is_empty else out
+
+
 def _add_flag(flags: list[list[str]], mask: np.ndarray, code: str) -> None:
     for i in np.flatnonzero(mask):
         flags[i].append(code)
@@ -197,7 +239,7 @@ def _check_mining(c, geoms, is_point, mining, p, tolerance_m, flags, permit_no, 
     pg = np.asarray(p.geometry.values)[pidx[sel]]
     cg = geoms[sel]
     permit_no[sel] = p["permit_no"].astype(str).to_numpy()[pidx[sel]]
-    outside = shapely.difference(cg, pg)
+    outside = outside_of(cg, pg)
     out_m2[sel] = np.where(is_point[sel], 0.0, shapely.area(outside))
     out_dist[sel] = _max_distance(outside, pg)
     unlocated = shapely.is_missing(cg) | shapely.is_empty(cg)

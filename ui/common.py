@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from cases.service import check_store, get_store, store_notes
+from cases.service import app_store, check_store, store_notes
 from cases.store import SQLiteStore, default_db_path
 from geo.errors import CasemapError
 from geo.webmap.layers import GCJ02_WARNING, Basemap, basemaps
@@ -34,7 +34,7 @@ def db_path() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _cached_store(path: str, code: str) -> SQLiteStore:
-    return get_store(path)
+    return app_store(path)
 
 
 def _store(path: str) -> SQLiteStore:

@@ -10,7 +10,8 @@ from streamlit_folium import st_folium
 
 from geo.checks import FLAGS, check_cases
 from geo.crs import STORAGE_CRS
-from geo.webmap.maps import build_check_map, outside_part
+from geo.checks import outside_part
+from geo.webmap.maps import build_check_map
 from ui import common
 from ui.export_buttons import snapshot_download
 from ui.geometry_input import DRAW, PASTE, UPLOAD, geometry_input

@@ -37,28 +37,15 @@ def text_progress() -> Callable[[float, str], None]:
     return show
 
 
-def _store(db):
-    """The store at ``db``; a new one gets the shipped boundaries (not the demo cases)."""
-    from cases.store import open_store
-
-    store = open_store(db)
-    if store.county().empty:
-        from cases.io.geodata import load_shipped_boundaries
-
-        county, towns = load_shipped_boundaries()
-        store.replace_boundaries("county", county, user="导入")
-        store.replace_boundaries("township", towns, user="导入")
-    return store
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a ledger (xlsx/xls/csv or geodata) into the store, all or nothing."""
     from cases.ledger.importer import import_ledger
+    from cases.store import open_store
     from geo.errors import LedgerFormatError
 
     if args.key and not args.geometry:
         raise LedgerFormatError("--key 需与 --geometry 一起使用（--key 是几何文件中的关联字段）")
-    store = _store(args.db)
+    store = open_store(args.db)
     rep = import_ledger(store, args.file, kind=args.kind, geometry=args.geometry, key=args.key,
                         dry_run=args.dry_run, user=args.user, progress=text_progress())
     out = _out()
@@ -85,8 +72,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_import_permits(args: argparse.Namespace) -> int:
     """Import mining permits from 拐点坐标 text/xlsx or a geodata file."""
     from cases.ledger.permits import import_permits
+    from cases.store import open_store
 
-    store = _store(args.db)
+    store = open_store(args.db)
     rep = import_permits(store, args.file, user=args.user)
     out = _out()
     print(f"已导入 {len(rep['permits'])} 个采矿许可证：新增 {len(rep['added'])} 个，更新 {len(rep['changed'])} 个", file=out)
@@ -102,9 +90,9 @@ def cmd_import_permits(args: argparse.Namespace) -> int:
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     """Write the 附件2/附件3 ledger of the store as xlsx."""
     from cases.ledger.writer import ledger_selection, write_ledger
-    from cases.service import get_store
+    from cases.store import open_store
 
-    store = get_store(args.db)
+    store = open_store(args.db)
     cases = store.cases()
     path = write_ledger(cases, args.out, kind=args.kind, township=args.township)
     n = len(ledger_selection(cases, kind=args.kind, township=args.township))
@@ -116,9 +104,10 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write cases and permits as GeoPackage, zipped Shapefile, GeoJSON, KML or KMZ."""
     from cases.io.exchange import export_geodata
-    from cases.service import get_store, store_notes
+    from cases.service import store_notes
+    from cases.store import open_store
 
-    store = get_store(args.db)
+    store = open_store(args.db)
     rep = export_geodata(store, args.file, township=args.township)
     out = _out()
     print(f"已导出 {rep['cases']} 个案件、{rep['permits']} 个采矿许可证到 {rep['path']}", file=out)

@@ -40,7 +40,8 @@ def _emit(frame: pd.DataFrame, fmt: str, *, json_records: list | None = None, no
 def cmd_check(args: argparse.Namespace) -> int:
     """Check the cases of a file against townships, the county and permits."""
     from cases.io.checkinput import read_case_file, read_permit_file, read_township_file
-    from cases.service import APPROX_NOTE, get_store, results_to_records
+    from cases.service import APPROX_NOTE, results_to_records
+    from cases.store import open_store
     from geo.checks import FLAGS, check_cases
 
     cases, notes = read_case_file(args.cases_file)
@@ -49,16 +50,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         permits, pn = read_permit_file(args.permits)
         notes += pn
     else:
-        store = get_store(args.db)
+        store = open_store(args.db)
         permits = store.permits()
     if args.townships:
         towns = read_township_file(args.townships, name_field=args.name_field)
     else:
-        store = store or get_store(args.db)
+        store = store or open_store(args.db)
         towns = store.townships()
     if towns["approximate"].any():
         notes.append(APPROX_NOTE)
-    store = store or get_store(args.db)
+    store = store or open_store(args.db)
     res = check_cases(cases, towns, permits, store.county(), tolerance_m=args.tolerance_m)
     records = results_to_records(res)
     if args.format == "json":
@@ -73,10 +74,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print the per-township statistics of the store."""
-    from cases.service import get_store, store_notes
+    from cases.service import store_notes
+    from cases.store import open_store
     from cases.stats import township_stats, with_chinese_headers
 
-    store = get_store(args.db)
+    store = open_store(args.db)
     table = township_stats(store.cases())
     if args.format == "json":
         _emit(table, "json", notes=store_notes(store))
@@ -91,7 +93,7 @@ def cmd_init_demo(args: argparse.Namespace) -> int:
     from cases.store import open_store
     from geo.errors import StoreError
 
-    store = open_store(args.db)
+    store = open_store(args.db, create=True)
     n = len(store.cases())
     if n and store.get_meta("is_demo") != "1":
         if not args.force:
@@ -106,13 +108,22 @@ def cmd_init_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a new, empty store holding the shipped county and township boundaries."""
+    from cases.service import new_empty_store
+
+    store = new_empty_store(args.db)
+    print(f"已新建案件库 {store.path}（含县界和乡镇界线，没有案件）；可用 import、import-permits 导入台账和许可证。")
+    return 0
+
+
 def cmd_load_townships(args: argparse.Namespace) -> int:
     """Replace the approximate township layer with the county's official one."""
     from cases.io.checkinput import read_township_file
-    from cases.service import get_store
+    from cases.store import open_store
 
     towns = read_township_file(args.file, name_field=args.name_field)
-    store = get_store(args.db)
+    store = open_store(args.db)
     store.replace_boundaries("township", towns, user=args.user)
     print(f"已用 {args.file} 替换乡镇界线（{len(towns)} 个乡镇，官方界线），存入 {store.path}。")
     return 0
@@ -145,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(d)
     d.add_argument("--force", action="store_true", help="案件库中有真实案件时仍重建（先备份）")
     d.set_defaults(func=cmd_init_demo)
+
+    i = sub.add_parser("init", help="新建空案件库（含县界和乡镇界线，没有案件）")
+    add_db(i)
+    i.set_defaults(func=cmd_init)
 
     t = sub.add_parser("load-townships", help="用官方乡镇界线替换示意界线")
     t.add_argument("file", metavar="FILE")

@@ -64,28 +64,6 @@ class MapContent:
     highlight: str | None = None
 
 
-def outside_parts(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """The part of each mining case outside the permit it names (area CRS; empty where none).
-
-    Cases without a permit number or naming an unknown permit get an empty geometry: they are
-    unlicensed, not out of bounds.
-    """
-    c = to_area_crs(cases)
-    out = np.array([shapely.Polygon()] * len(c), dtype=object)
-    if len(c) and len(permits):
-        p = to_area_crs(permits)
-        lookup = dict(zip(p["permit_no"].astype(str), p.geometry.values))
-        nos = c["permit_no"].fillna("").astype(str).to_numpy() if "permit_no" in c else np.full(len(c), "")
-        is_mine = c["kind"].astype(str).to_numpy() == "mining"
-        sel = np.flatnonzero(is_mine & np.isin(nos, list(lookup)))
-        poly = shapely.get_type_id(np.asarray(c.geometry.values)[sel]) != 0
-        sel = sel[poly]
-        if len(sel):
-            pg = np.array([lookup[n] for n in nos[sel]], dtype=object)
-            out[sel] = shapely.difference(np.asarray(c.geometry.values)[sel], pg)
-    return gpd.GeoSeries(out, index=c.index, crs=AREA_CRS)
-
-
 def lonlat_extent_to_area(extent: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     """(lon0, lat0, lon1, lat1) in CGCS2000 → bounds in the area CRS (densified edges)."""
     tr = Transformer.from_crs(STORAGE_CRS, AREA_CRS, always_xy=True)

@@ -9,7 +9,7 @@ import openpyxl
 import shapely
 
 from cases.io.geodata import load_shipped_boundaries
-from cases.store import SQLiteStore
+from cases.store import SQLiteStore, open_store
 from geo.crs import lonlat_to_gk
 
 #: Points well inside 峨口镇 / 胡峪乡 of the approximate layer (lon, lat).
@@ -24,7 +24,7 @@ LAND_HEAD2 = [None, None, None, "处理方式", "立案机关", "立案时间", 
 
 def empty_store(path: Path) -> SQLiteStore:
     """A store holding the shipped county and approximate townships, and no cases."""
-    store = SQLiteStore(path)
+    store = open_store(path, create=True)
     county, towns = load_shipped_boundaries()
     store.replace_boundaries("county", county, user="test")
     store.replace_boundaries("township", towns, user="test")

@@ -11,7 +11,7 @@ from cases.store import open_store
 
 def test_sheet_of_an_unlicensed_mine_says_no_permit(tmp_path):
     db = tmp_path / "demo.db"
-    store = open_store(db)
+    store = open_store(db, create=True)
     init_demo(store)
     cases = store.cases()
     unlicensed = cases[(cases["kind"] == "mining") & cases["permit_no"].isna()]["case_id"].iloc[0]

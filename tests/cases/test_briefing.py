@@ -10,17 +10,16 @@ import shapely
 from PIL import Image
 from pypdf import PdfReader
 
-from cases.output.sheets import write_sheets
-from cases.output.snapshots import apply_filters, parse_filters
-from cases.output.sheets import sheet_data, sheet_page
 from cases.cli.main import main
 from cases.demo import init_demo
+from cases.filters import CaseFilter, filter_mask, parse_filters
 from cases.output.fonts import font_family
+from cases.output.sheets import sheet_data, sheet_page, write_sheets
 from cases.service import check_store
 from cases.store import open_store
-from geo.printmap.furniture import STYLE
 from geo.crs import lonlat_to_gk, to_area_crs
 from geo.errors import ValidationError
+from geo.printmap.furniture import STYLE
 
 PT_PER_MM = 72 / 25.4
 
@@ -28,7 +27,7 @@ PT_PER_MM = 72 / 25.4
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("briefing") / "demo.db"
-    init_demo(open_store(path))
+    init_demo(open_store(path, create=True))
     return path
 
 
@@ -47,12 +46,17 @@ def pdf_text(path) -> tuple[int, str, list]:
     return len(reader.pages), "\n".join(p.extract_text() for p in reader.pages), reader.pages
 
 
+def kept(cases, items: list[str], *, checks=None):
+    """The cases the ``--filter`` ``items`` keep."""
+    return cases[filter_mask(cases, checks, parse_filters(items))]
+
+
 class TestFilters:
     def test_values_are_normalised(self):
         f = parse_filters(["kind=采矿", "status=已立案,查处整改中", "flag=越界开采", "category=越界开采",
                            "township=峨口镇", "flag=no_permit"])
-        assert f == {"kind": ["mining"], "status": ["已立案", "查处整改中"], "flag": ["OUT_OF_BOUNDS", "NO_PERMIT"],
-                     "category": ["7"], "township": ["峨口镇"]}
+        assert f == CaseFilter(kinds=("mining",), statuses=("已立案", "查处整改中"), flags=("OUT_OF_BOUNDS", "NO_PERMIT"),
+                               categories=(7,), townships=("峨口镇",))
 
     @pytest.mark.parametrize(("item", "message"), [
         ("kind", "格式不对，应为 键=值"),
@@ -68,13 +72,13 @@ class TestFilters:
 
     def test_keys_and_values_combine(self, store, checks):
         cases = store.cases()
-        mining = apply_filters(cases, parse_filters(["kind=mining"]))
+        mining = kept(cases, ["kind=mining"])
         assert len(mining) == 44 and set(mining["kind"]) == {"mining"}
-        seven = apply_filters(cases, parse_filters(["kind=mining", "category=7"]))
+        seven = kept(cases, ["kind=mining", "category=7"])
         assert set(seven["category"]) == {7} and len(seven) == int((cases["category"] == 7).sum())
-        either = apply_filters(cases, parse_filters(["status=已立案", "status=已销号"]))
+        either = kept(cases, ["status=已立案", "status=已销号"])
         assert len(either) == int(cases["status"].isin(["已立案", "已销号"]).sum())
-        oob = apply_filters(cases, parse_filters(["flag=OUT_OF_BOUNDS"]), checks=checks)
+        oob = kept(cases, ["flag=OUT_OF_BOUNDS"], checks=checks)
         expected = {c for c, fl in zip(checks["case_id"], checks["flags"]) if "OUT_OF_BOUNDS" in fl}
         assert set(oob["case_id"]) == expected and len(expected) > 0
 

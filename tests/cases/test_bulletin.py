@@ -31,7 +31,7 @@ def dated_store(tmp_path_factory):
     """A demo store loaded on 2019-06-20, with status changes on 07-05 and 07-10 (and 07-20, after)."""
     mp = pytest.MonkeyPatch()
     path = tmp_path_factory.mktemp("bulletin") / "b.db"
-    store = open_store(path)
+    store = open_store(path, create=True)
     mp.setattr(SQLiteStore, "_now", staticmethod(lambda: "2019-06-20T10:00:00"))
     init_demo(store)
     cases = store.cases()

@@ -124,6 +124,7 @@ def test_stats_json_has_all_townships_and_total(db, capsys):
 
 def test_load_townships_replaces_layer(tmp_path, capsys):
     db = tmp_path / "t.db"
+    assert main(["init", "--db", str(db)]) == 0
     geoms = [box(38_400_000 + i * 1000, 4_320_000, 38_401_000 + i * 1000, 4_321_000) for i in range(11)]
     path = tmp_path / "official.gpkg"
     gpd.GeoDataFrame({"XZMC": list(TOWNSHIPS)}, geometry=geoms, crs=4526).to_file(path)
@@ -135,6 +136,8 @@ def test_load_townships_replaces_layer(tmp_path, capsys):
 
 
 def test_module_runs_from_repo_root(tmp_path):
+    subprocess.run([sys.executable, "-m", "cases", "init-demo", "--db", str(tmp_path / "s.db")], cwd=ROOT,
+                   capture_output=True, check=True)
     out = subprocess.run([sys.executable, "-m", "cases", "stats", "--db", str(tmp_path / "s.db"), "--format", "csv"],
                          cwd=ROOT, capture_output=True, text=True, encoding="utf-8", check=True)
     lines = out.stdout.strip().splitlines()
@@ -149,7 +152,7 @@ def test_init_demo_refuses_to_wipe_real_cases(tmp_path, capsys):
     from cases.store import SQLiteStore
 
     db = tmp_path / "real.db"
-    s = SQLiteStore(db)
+    s = SQLiteStore(db, create=True)
     s.upsert_cases([Case(case_id="REAL-1", kind="land", category=1, township="上馆镇",
                          found_date=dt.date(2019, 7, 1), geometry=Point(112.95, 39.07))], user="甲")
     s.close()
@@ -199,3 +202,55 @@ def test_html_in_text_is_kept_as_text(tmp_path, db, capsys):
     path = write_cases(tmp_path / "html.geojson", recs, [Point(112.95, 39.07)], crs=4490)
     assert main(["check", str(path), "--db", str(db), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["case_id"] == "<script>alert(1)</script>"
+
+
+class TestStoreNeverSilentlyCreated:
+    """Only init / init-demo (and the app's first run) create a store; every other command refuses."""
+
+    @pytest.mark.parametrize("argv", [["stats"], ["check", "CASES"], ["load-townships", "TOWNS"],
+                                      ["import", "LEDGER"], ["export", "OUT.gpkg"],
+                                      ["snapshot", "--out", "OUT.png"], ["sheet", "X-1", "--out", "OUT.pdf"]])
+    def test_missing_path_is_refused_and_not_created(self, tmp_path, capsys, argv):
+        db = tmp_path / "nope" / "missing.db"
+        cases = write_cases(tmp_path / "c.gpkg", [{"case_id": "A", "kind": "land", "category": 1}],
+                            [box(E0, N0, E0 + 100, N0 + 100)])
+        towns = tmp_path / "towns.gpkg"
+        gpd.GeoDataFrame({"name": list(TOWNSHIPS)}, geometry=[box(E0 + i * 1000, N0, E0 + i * 1000 + 900, N0 + 900)
+                                                              for i in range(len(TOWNSHIPS))], crs=4526).to_file(towns)
+        real = {"CASES": str(cases), "TOWNS": str(towns), "LEDGER": str(cases), "OUT.gpkg": str(tmp_path / "o.gpkg"),
+                "OUT.png": str(tmp_path / "o.png"), "OUT.pdf": str(tmp_path / "o.pdf")}
+        assert main([real.get(a, a) for a in argv] + ["--db", str(db)]) == 2
+        assert f"案件库文件不存在：{db}" in capsys.readouterr().err
+        assert not db.exists() and not db.parent.exists()
+
+    def test_empty_file_is_refused(self, tmp_path, capsys):
+        db = tmp_path / "empty.db"
+        db.write_bytes(b"")
+        assert main(["stats", "--db", str(db)]) == 2
+        assert "是空文件，不是 casemap 案件库" in capsys.readouterr().err
+        assert db.stat().st_size == 0
+
+    def test_other_programs_sqlite_is_refused_and_left_alone(self, tmp_path, capsys):
+        import sqlite3
+
+        db = tmp_path / "wps.db"
+        con = sqlite3.connect(db)
+        con.execute("CREATE TABLE contacts (name TEXT)")
+        con.commit()
+        con.close()
+        assert main(["stats", "--db", str(db)]) == 2
+        assert "不是 casemap 案件库" in capsys.readouterr().err
+        con = sqlite3.connect(db)
+        assert [r[0] for r in con.execute("SELECT name FROM sqlite_master")] == ["contacts"]
+        con.close()
+
+    def test_init_makes_an_empty_store_once(self, tmp_path, capsys):
+        from cases.store import open_store
+
+        db = tmp_path / "new.db"
+        assert main(["init", "--db", str(db)]) == 0
+        store = open_store(db)
+        assert store.cases().empty and len(store.townships()) == len(TOWNSHIPS) and not store.county().empty
+        store.close()
+        assert main(["init", "--db", str(db)]) == 2
+        assert "已存在" in capsys.readouterr().err

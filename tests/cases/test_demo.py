@@ -9,12 +9,12 @@ import pytest
 from cases.demo import init_demo
 from cases.model import CATEGORIES, TOWNSHIPS
 from cases.service import check_store, store_notes
-from cases.store import SQLiteStore
+from cases.store import SQLiteStore, open_store
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    s = SQLiteStore(tmp_path_factory.mktemp("demo") / "demo.db")
+    s = open_store(tmp_path_factory.mktemp("demo") / "demo.db", create=True)
     init_demo(s)
     return s
 
@@ -38,7 +38,7 @@ def test_checks_find_each_problem(demo):
 
 
 def test_deterministic(tmp_path, demo):
-    other = SQLiteStore(tmp_path / "again.db")
+    other = open_store(tmp_path / "again.db", create=True)
     init_demo(other)
     a, b = demo.cases(), other.cases()
     assert a.drop(columns=["updated_at"]).equals(b.drop(columns=["updated_at"]))

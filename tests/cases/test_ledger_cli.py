@@ -17,6 +17,7 @@ def _ledger(tmp_path, rows=None):
 
 def test_import_dry_run_then_import_then_reimport(tmp_path, capsys):
     db = tmp_path / "c.db"
+    assert main(["init", "--db", str(db)]) == 0
     path = _ledger(tmp_path)
     assert main(["import", str(path), "--db", str(db), "--dry-run"]) == 0
     out = capsys.readouterr()
@@ -36,6 +37,7 @@ def test_import_bad_row_exit_2_and_nothing_written(tmp_path, capsys):
     rows = land_rows()
     rows[1][8] = "两人"
     db = tmp_path / "c.db"
+    assert main(["init", "--db", str(db)]) == 0
     assert main(["import", str(_ledger(tmp_path, rows)), "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert "错误：峨口镇台账.xlsx：发现 1 处错误，未写入任何数据：" in err
@@ -45,6 +47,7 @@ def test_import_bad_row_exit_2_and_nothing_written(tmp_path, capsys):
 
 def test_import_permits_and_exports(tmp_path, capsys):
     db = tmp_path / "c.db"
+    assert main(["init", "--db", str(db)]) == 0
     (tmp_path / "p.txt").write_text(_permit_text(), encoding="utf-8")
     assert main(["import-permits", str(tmp_path / "p.txt"), "--db", str(db)]) == 0
     assert "已导入 1 个采矿许可证：新增 1 个，更新 0 个" in capsys.readouterr().out

@@ -79,8 +79,8 @@ def test_consistency_notes(changes, expect):
 def test_demo_data_is_consistent(tmp_path):
     from cases.demo import init_demo
     from cases.model import consistency_notes
-    from cases.store import SQLiteStore
+    from cases.store import open_store
 
-    s = SQLiteStore(tmp_path / "d.db")
+    s = open_store(tmp_path / "d.db", create=True)
     init_demo(s)
     assert [n for cid in s.cases().case_id for n in consistency_notes(s.get_case(cid))] == []

@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from cases.model import Case, Permit
-from cases.store import SCHEMA_VERSION, SQLiteStore
+from cases.store import SCHEMA_VERSION, SQLiteStore, open_store
 from geo.errors import ConflictError, StoreError, ValidationError
 
 
@@ -22,7 +22,7 @@ def case(cid="YD-1", **kw) -> Case:
 
 @pytest.fixture
 def store(tmp_path):
-    s = SQLiteStore(tmp_path / "any name.sqlite3-whatever")
+    s = open_store(tmp_path / "any name.sqlite3-whatever", create=True)
     yield s
     s.close()
 
@@ -97,7 +97,7 @@ def test_permits(store):
 
 def test_schema_version_is_stored_and_newer_is_refused(tmp_path):
     path = tmp_path / "x.db"
-    SQLiteStore(path).close()
+    open_store(path, create=True).close()
     con = sqlite3.connect(path)
     assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     con.execute("UPDATE meta SET value='99' WHERE key='schema_version'")

@@ -11,13 +11,13 @@ from cases.demo import init_demo
 from cases.io.exchange import export_geodata
 from cases.model import Case
 from cases.stats import township_stats
-from cases.store import SQLiteStore
+from cases.store import SQLiteStore, open_store
 from geo.errors import ValidationError
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = SQLiteStore(tmp_path / "u.db")
+    s = open_store(tmp_path / "u.db", create=True)
     init_demo(s)
     s.upsert_cases([Case(case_id="YD-WDW-001", kind="land", category=1, township="峨口镇", area_mu_declared=7.5,
                          found_date=dt.date(2019, 7, 1), summary="台账无坐标")], user="t", allow_unlocated=True)
@@ -26,7 +26,7 @@ def store(tmp_path):
 
 
 def test_store_refuses_unlocated_unless_allowed(tmp_path):
-    s = SQLiteStore(tmp_path / "r.db")
+    s = open_store(tmp_path / "r.db", create=True)
     with pytest.raises(ValidationError, match="缺少位置"):
         s.upsert_cases([Case(case_id="X", kind="land", category=1, township="峨口镇")], user="t")
 

@@ -10,12 +10,11 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from cases.service import check_store, get_store
+from cases.service import check_store, app_store
 from geo.crs import STORAGE_CRS
 from geo.webmap.layers import NO_BASEMAP, basemaps, encode_features
-from geo.webmap.maps import (
-    LAYER_NAMES, build_case_map, build_check_map, case_id_from_tooltip, case_tooltips, view_for_bounds,
-)
+from cases.output.casemap import LAYER_NAMES, build_case_map, case_id_from_tooltip, case_tooltips
+from geo.webmap.maps import build_check_map, view_for_bounds
 from geo.webmap.assets import ALL_FILES, external_refs, inline_assets, served_assets
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -28,7 +27,7 @@ def shows(html: str, text: str) -> bool:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    store = get_store(tmp_path_factory.mktemp("map") / "demo.db")
+    store = app_store(tmp_path_factory.mktemp("map") / "demo.db")
     return store.cases(), check_store(store), store.townships(), store.permits(), store.county()
 
 

@@ -23,7 +23,8 @@ from geo.printmap.furniture import (
     wrap_cjk,
 )
 from geo.errors import ValidationError
-from geo.printmap.snapshot import STYLE, MapContent, outside_parts, snapshot_figure
+from geo.checks import outside_parts
+from geo.printmap.snapshot import STYLE, MapContent, snapshot_figure
 from tests.conftest import E0, N0, box, frame_of, gk_frame, mine
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cases.service import get_store
+from cases.service import app_store
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts"
@@ -25,7 +25,7 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("ui") / "demo.db"
-    get_store(path).close()
+    app_store(path).close()
     return path
 
 
@@ -70,7 +70,7 @@ def app_url(tmp_path_factory):
     """A Streamlit server running app.py on a free local port, on a fresh demo store."""
     _require_browser()
     db = tmp_path_factory.mktemp("live") / "casemap.db"
-    get_store(db).close()
+    app_store(db).close()
     port = _free_port()
     env = {**os.environ, "CASEMAP_DB": str(db), "PYTHONPATH": str(ROOT)}
     log = open(db.with_suffix(".log"), "w", encoding="utf-8")

@@ -41,7 +41,7 @@ def test_check_page_exports_a_pasted_parcel_with_its_outside_part(demo_db):
     import shapely
 
     from geo.crs import to_area_crs
-    from geo.printmap.snapshot import outside_parts
+    from geo.checks import outside_parts
     from tests.ui.conftest import page_app
     from ui.page_check import _subject_frame
 
