@@ -1,4 +1,4 @@
-"""Timing shared by the benchmarks (run as ``python bench/<name>.py``)."""
+"""Timing shared by the benchmarks (run as ``python -m bench.<name>``)."""
 
 from __future__ import annotations
 

@@ -1,26 +1,24 @@
 """Benchmark: the check engine on 10,000 cases, as a ratio against the 110-case demo run in the same process.
 
-Run: ``python bench/bench_checks.py``.  Goal: checking 10,000 cases stays within ~100× the time of
+Run: ``python -m bench.bench_checks``.  Goal: checking 10,000 cases stays within ~100× the time of
 110 cases (linear, vectorized: no per-row geometry loop) and well under 5 s on a 2-core machine.
 """
 
 from __future__ import annotations
 
-import sys
 import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import geopandas as gpd  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
 
-from cases.demo import init_demo  # noqa: E402
-from cases.store import SQLiteStore  # noqa: E402
-from geo.checks import check_cases  # noqa: E402
-from _timing import best_of  # noqa: E402
+from cases.demo import init_demo
+from cases.store import open_store
+from geo.checks import check_cases
+from bench._timing import best_of
 
 
 def replicate(cases: gpd.GeoDataFrame, n: int, seed: int = 1) -> gpd.GeoDataFrame:
@@ -40,7 +38,7 @@ def replicate(cases: gpd.GeoDataFrame, n: int, seed: int = 1) -> gpd.GeoDataFram
 
 def main() -> None:
     tmp = Path(__file__).resolve().parent / "_bench_checks.db"
-    store = SQLiteStore(tmp)
+    store = open_store(tmp, create=True)
     init_demo(store)
     cases, towns, permits, county = store.cases(), store.townships(), store.permits(), store.county()
     big = replicate(cases, 10_000)

@@ -1,7 +1,7 @@
 """Benchmark of the case map with 10,000 cases: store load, check, map HTML build time and size,
 filter time, and (when Chromium is installed) the time until the map has painted in a browser.
 
-    python bench/bench_map.py [--cases 10000] [--no-browser]
+    python -m bench.bench_map [--cases 10000] [--no-browser]
 
 Figures are printed with their ratio to the 110-case demo map measured in the same process.
 Targets (issue 3): map page paints in ≤ 3 s, ≤ 5 MB of HTML, filters answer in ≤ 1 s.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,12 +19,11 @@ import numpy as np
 import shapely
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from cases.filters import ANY_FLAG, CaseFilter, filter_mask  # noqa: E402
-from cases.service import check_store, get_store  # noqa: E402
-from geo.webmap.maps import build_case_map  # noqa: E402
-from geo.webmap.assets import external_refs, inline_assets  # noqa: E402
+from cases.filters import ANY_FLAG, CaseFilter, filter_mask
+from cases.service import check_store, app_store
+from cases.output.casemap import build_case_map
+from geo.webmap.assets import external_refs, inline_assets
 
 STATIC = ROOT / "static"
 
@@ -38,7 +36,7 @@ def timed(fn, *args, **kwargs):
 
 def big_store(path: Path, n: int):
     """A store with ``n`` cases: the demo cases replicated and jittered by up to ±300 m."""
-    store = get_store(path)
+    store = app_store(path)
     demo = [store.get_case(c) for c in store.cases()["case_id"]]
     rng = np.random.default_rng(7)
     extra = []
@@ -90,12 +88,12 @@ def main() -> None:
     assets = inline_assets(lambda rel: (STATIC / rel).read_bytes())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        small = get_store(tmp / "demo.db")
+        small = app_store(tmp / "demo.db")
         s_cases, s_load = timed(small.cases)
         s_checks, s_check = timed(check_store, small)
         s_html, s_build = timed(map_html, small, s_cases, s_checks)
         _, t_fill = timed(big_store, tmp / "big.db", a.cases)
-        big = get_store(tmp / "big.db")
+        big = app_store(tmp / "big.db")
         cases, load = timed(big.cases)
         checks, check = timed(check_store, big)
         html, build = timed(map_html, big, cases, checks)

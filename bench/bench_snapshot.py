@@ -1,6 +1,6 @@
 """Benchmark: a township map snapshot with 1,000 cases must take ≤ 3 s (PNG, A4, 150 dpi).
 
-Run from the repository root:  python bench/bench_snapshot.py [--cases 1000] [--township 峨口镇]
+Run from the repository root:  python -m bench.bench_snapshot [--cases 1000] [--township 峨口镇]
 
 The 1,000 cases are the demo cases copied and jittered to random places inside one township.
 The baseline is the 110-case county map of the demo data, timed in the same process, so the
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import sys
 import tempfile
 from pathlib import Path
 
@@ -19,7 +18,6 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cases.output.figures import save_figure
 from cases.output.snapshots import SnapshotRequest, render_snapshot
@@ -28,8 +26,9 @@ from cases.output.fonts import font_family
 from cases.service import store_notes
 from cases.store import open_store
 from geo.crs import AREA_CRS, STORAGE_CRS
-from geo.printmap.snapshot import MapContent, outside_parts, snapshot_figure
-from _timing import best_of  # noqa: E402
+from geo.checks import outside_parts
+from geo.printmap.snapshot import MapContent, snapshot_figure
+from bench._timing import best_of
 
 LIMIT_S = 3.0
 #: Set to a path to keep the township map for a look (python -c "import bench…").
@@ -65,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dpi", type=float, default=150)
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(Path(tmp) / "bench.db")
+        store = open_store(Path(tmp) / "bench.db", create=True)
         init_demo(store)
         font = font_family()
         towns = store.townships()

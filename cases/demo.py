@@ -15,6 +15,7 @@ from shapely import affinity
 from shapely.geometry import Point, box
 
 from cases.model import CATEGORY_SHORT, STATUSES, Case, Permit, TOWNSHIPS
+from cases.store import CaseStore
 from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS
 
 SEED = 20190604
@@ -180,7 +181,7 @@ def demo_data(townships: gpd.GeoDataFrame) -> tuple[list[Permit], list[Case]]:
     return _to_storage(permits), _to_storage(cases)
 
 
-def init_demo(store, *, user: str = "示例数据生成") -> dict[str, int]:
+def init_demo(store: CaseStore, *, user: str = "示例数据生成") -> dict[str, int]:
     """(Re)fill ``store`` with the shipped boundaries and the demo permits and cases."""
     from cases.io.geodata import load_shipped_boundaries
 

@@ -297,3 +297,27 @@ def check_case(case: Case, *, require_location: bool = True) -> Case:
     if errs:
         raise ValidationError("；".join(errs))
     return case
+
+
+#: Bookkeeping fields that a case diff (and so the audit log) leaves out.
+BOOKKEEPING_FIELDS = frozenset({"version", "updated_at", "updated_by"})
+
+
+def case_diff(old: Case | None, new: Case) -> dict[str, tuple[Any, Any]]:
+    """The fields that differ between two versions of a case: ``{field: (old, new)}``; the one case diff.
+
+    Bookkeeping fields are left out; None and "" count as the same; geometries are compared exactly
+    (1e-9 degrees, same vertex order).  ``old`` None (a new case) compares against an empty case.
+    """
+    out: dict[str, tuple[Any, Any]] = {}
+    for f in fields(Case):
+        if f.name in BOOKKEEPING_FIELDS:
+            continue
+        a, b = (getattr(old, f.name) if old is not None else None), getattr(new, f.name)
+        if f.name == "geometry":
+            same = (a is None) == (b is None) and (a is None or shapely.equals_exact(a, b, 1e-9))
+        else:
+            same = a == b or (a in (None, "") and b in (None, ""))
+        if not same:
+            out[f.name] = (a, b)
+    return out

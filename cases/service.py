@@ -9,7 +9,7 @@ import pandas as pd
 
 from cases.demo import init_demo
 from cases.io.geodata import load_shipped_boundaries
-from cases.store import SQLiteStore, default_db_path, open_store
+from cases.store import CaseStore, default_db_path, open_store
 from geo.checks import check_cases
 from geo.errors import StoreError
 
@@ -17,7 +17,7 @@ APPROX_NOTE = "注意：乡镇界线为示意（按乡镇驻地泰森多边形�
 DEMO_NOTE = "示例数据：案件与采矿许可证均为演示用虚构数据。"
 
 
-def app_store(path: str | os.PathLike | None = None) -> SQLiteStore:
+def app_store(path: str | os.PathLike | None = None) -> CaseStore:
     """The app's store at ``path`` (or $CASEMAP_DB, or data/casemap.db).
 
     On the app's first run (no file there yet) a new store is created and filled with the demo
@@ -30,7 +30,7 @@ def app_store(path: str | os.PathLike | None = None) -> SQLiteStore:
     return store
 
 
-def new_empty_store(path: str | os.PathLike | None = None) -> SQLiteStore:
+def new_empty_store(path: str | os.PathLike | None = None) -> CaseStore:
     """A new store at ``path`` holding the shipped county and township boundaries and no cases.
 
     Refuses (StoreError) a path where a file already exists.
@@ -45,7 +45,7 @@ def new_empty_store(path: str | os.PathLike | None = None) -> SQLiteStore:
     return store
 
 
-def store_notes(store: SQLiteStore) -> list[str]:
+def store_notes(store: CaseStore) -> list[str]:
     """Notes that every output drawn from ``store`` must carry (approximate townships, demo data)."""
     notes = []
     if store.townships()["approximate"].any():
@@ -55,7 +55,7 @@ def store_notes(store: SQLiteStore) -> list[str]:
     return notes
 
 
-def check_store(store: SQLiteStore, *, tolerance_m: float = 1.0, cases: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def check_store(store: CaseStore, *, tolerance_m: float = 1.0, cases: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     """Run the check engine on the store's cases (or ``cases``) against its own layers."""
     return check_cases(
         store.cases() if cases is None else cases, store.townships(), store.permits(), store.county(),

@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from cases.model import Case, Permit, check_case, validate_case
+from cases.model import Case, Permit, case_diff, check_case, validate_case
 from cases.text import value_text
 from geo.crs import STORAGE_CRS
 from geo.errors import ConflictError, StoreError, ValidationError
@@ -33,7 +33,6 @@ _CASE_COLS = [f for f in fields(Case) if f.name != "geometry"]
 _PERMIT_COLS = [f for f in fields(Permit) if f.name != "geometry"]
 _DATE_COLS = {"found_date", "filing_date", "valid_from", "valid_to"}
 _BOOL_COLS = {f.name for f in _CASE_COLS if f.type in ("bool", bool)}
-_AUDIT_SKIP = {"version", "updated_at", "updated_by"}
 
 
 def _sql_type(t: Any) -> str:
@@ -67,20 +66,29 @@ def _migrations() -> dict[int, list[str]]:
 
 
 class CaseStore(Protocol):
-    """What the UI, the checks and the CLI need of a store."""
+    """What the domain, the UI and the CLI need of a store: every reader and writer of cases, permits,
+    boundaries, settings and the audit log.  ``SQLiteStore`` is the implementation; code that takes
+    a store names this protocol in its signature."""
 
+    path: Path
+
+    def close(self) -> None: ...
+    def backup(self) -> Path: ...
     def data_version(self) -> int: ...
     def get_meta(self, key: str, default: str | None = None) -> str | None: ...
+    def set_meta(self, items: dict[str, str]) -> None: ...
     def cases(self) -> gpd.GeoDataFrame: ...
     def get_case(self, case_id: str) -> Case: ...
     def permits(self) -> gpd.GeoDataFrame: ...
     def townships(self) -> gpd.GeoDataFrame: ...
     def county(self) -> gpd.GeoDataFrame: ...
-    def upsert_cases(self, items: list[Case], *, user: str) -> dict[str, list[str]]: ...
+    def audit(self, *, case_id: str | None = None, since: str | None = None) -> pd.DataFrame: ...
+    def upsert_cases(self, items: list[Case], *, user: str,
+                     allow_unlocated: bool = False) -> dict[str, list[str]]: ...
     def update_case(self, case_id: str, changes: dict[str, Any], *, expected_version: int, user: str) -> Case: ...
     def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]: ...
+    def clear_cases_and_permits(self, *, user: str) -> None: ...
     def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str) -> None: ...
-    def audit(self, *, case_id: str | None = None, since: str | None = None) -> pd.DataFrame: ...
 
 
 def default_db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -290,7 +298,7 @@ class SQLiteStore:
                     old = self.get_case(case.case_id)
                 except ValidationError:
                     old = None
-                diffs = _diff(old, case) if old else {}
+                diffs = case_diff(old, case) if old else {}
                 if old is not None and not diffs:
                     report["unchanged"].append(case.case_id)
                     continue
@@ -318,7 +326,7 @@ class SQLiteStore:
                     f"您编辑的是版本 {expected_version}）；您的修改未保存，请刷新后重新编辑。"
                 )
             new = check_case(old.with_changes(**changes), require_location=old.geometry is not None)
-            diffs = _diff(old, new)
+            diffs = case_diff(old, new)
             if not diffs:
                 return old
             now = self._now()
@@ -375,22 +383,7 @@ class SQLiteStore:
                         (self._now(), user, f"boundaries:{layer}", f"{len(rows)} 个要素，来源：{rows[0][3] if rows else ''}"))
 
 
-def _diff(old: Case | None, new: Case) -> dict[str, tuple]:
-    out = {}
-    for f in fields(Case):
-        if f.name in _AUDIT_SKIP:
-            continue
-        a, b = getattr(old, f.name), getattr(new, f.name)
-        if f.name == "geometry":
-            same = (a is None and b is None) or (a is not None and b is not None and shapely.equals_exact(a, b, 1e-9))
-        else:
-            same = a == b or (a in (None, "") and b in (None, ""))
-        if not same:
-            out[f.name] = (a, b)
-    return out
-
-
-def open_store(path: str | os.PathLike | None = None, *, create: bool = False) -> SQLiteStore:
+def open_store(path: str | os.PathLike | None = None, *, create: bool = False) -> CaseStore:
     """Open the store at ``path``, $CASEMAP_DB or data/casemap.db: the one way to open a store.
 
     Without ``create`` the file must already be a casemap store: a missing path, an empty file or

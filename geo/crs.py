@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import geopandas as gpd
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS, Transformer
 
-from geo.errors import CRSError
+from geo.errors import CRSError, GeometryError
 
 #: Storage and exchange CRS: CGCS2000 geographic, lon/lat degrees.
 STORAGE_CRS = CRS.from_epsg(4490)
@@ -47,9 +50,13 @@ def to_storage_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries):
 
 
 def require_crs(frame, *, what: str = "数据") -> None:
-    """Raise CRSError when ``frame`` declares no CRS."""
+    """Raise CRSError when ``frame`` declares no CRS: the one "no CRS" message of casemap.
+
+    ``what`` names the data (``"案件文件 a.shp"``); the message reads ``"{what}：未声明坐标系（CRS）…"``.
+    """
     if frame.crs is None:
-        raise CRSError(f"{what}未声明坐标系（CRS），无法判断坐标含义；请在 QGIS 中设置为 CGCS2000 (EPSG:4490) 或 EPSG:4526/4547 后再导入。")
+        raise CRSError(f"{what}：未声明坐标系（CRS），无法判断坐标含义；"
+                       "请在 QGIS 中设置为 CGCS2000 (EPSG:4490) 或 EPSG:4526/4547 后再导入。")
 
 
 def gk_to_lonlat(x_north, y_east):
@@ -73,32 +80,185 @@ def lonlat_to_gk(lon, lat, *, prefix: bool = True):
     return x, y
 
 
-def diagnose_lonlat(lon: float, lat: float) -> str | None:
-    """Say why a lon/lat pair cannot be in the county, or None when it fits the county box."""
+#: The kinds :func:`classify_pairs` tells apart ("" = fits neither).
+LONLAT, GK = "lonlat", "gk"
+#: Integer-digit ranges of Gauss-Krüger values: X (northing) has 7 digits; Y (easting) 8 with the zone
+#: prefix or 6 without.
+_NORTH = (1_000_000.0, 10_000_000.0)
+_EAST_PLAIN = (100_000.0, 1_000_000.0)
+_EAST_PREFIX = (10_000_000.0, 100_000_000.0)
+_SIX_DEGREE_BELOW = 24  # 3° zones in China are 25–45, 6° zones 13–23
+
+
+class PairKind(NamedTuple):
+    """Per pair: ``kind`` (:data:`LONLAT`, :data:`GK` or ``""``) and ``swapped`` (given in the other order)."""
+
+    kind: np.ndarray
+    swapped: np.ndarray
+
+
+class GKPairs(NamedTuple):
+    """Gauss-Krüger pairs in surveyors' order: ``x`` northing, ``y`` easting with the zone prefix."""
+
+    x: np.ndarray
+    y: np.ndarray
+    swapped: np.ndarray
+
+
+def in_county_box(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
+    """Whether each lon/lat lies in :data:`COUNTY_BBOX` (a generous box around 代县).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Longitudes and latitudes in degrees (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     x0, y0, x1, y1 = COUNTY_BBOX
-    if x0 <= lon <= x1 and y0 <= lat <= y1:
+    return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+
+
+def _between(v: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    return (v >= bounds[0]) & (v < bounds[1])
+
+
+def classify_pairs(a: ArrayLike, b: ArrayLike) -> PairKind:
+    """The one rule telling lon/lat from Gauss-Krüger metres, for coordinate pairs ``(a, b)``.
+
+    A pair is lon/lat when ``(a, b)`` (or, swapped, ``(b, a)``) lies in :data:`COUNTY_BBOX`.  It is
+    Gauss-Krüger when one value is a northing X of 7 integer digits and the other an easting Y of
+    8 digits (with the zone prefix) or 6 digits (without); not swapped means X first, as surveyors
+    write it.  Anything else fits neither and has kind ``""``.
+
+    Parameters
+    ----------
+    a, b : array_like
+        First and second value of each pair (broadcast together).
+
+    Returns
+    -------
+    PairKind
+        ``kind`` (str array of :data:`LONLAT`, :data:`GK` or ``""``) and ``swapped`` (bool array).
+
+    Examples
+    --------
+    >>> classify_pairs(4_330_000.0, 38_400_000.0)
+    PairKind(kind=array('gk', dtype='<U6'), swapped=array(False))
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    lonlat, lonlat_swapped = in_county_box(a, b), in_county_box(b, a)
+    north_a, north_b = _between(a, _NORTH), _between(b, _NORTH)
+    east_a = _between(a, _EAST_PLAIN) | _between(a, _EAST_PREFIX)
+    east_b = _between(b, _EAST_PLAIN) | _between(b, _EAST_PREFIX)
+    gk, gk_swapped = north_a & east_b, east_a & north_b
+    kind = np.where(lonlat | lonlat_swapped, LONLAT, np.where(gk | gk_swapped, GK, ""))
+    swapped = np.where(lonlat | lonlat_swapped, ~lonlat & lonlat_swapped, ~gk & gk_swapped)
+    return PairKind(kind, swapped)
+
+
+def zone_of(easting: ArrayLike) -> np.ndarray:
+    """The zone prefix of each Gauss-Krüger easting (``38`` for 38 512 345 m); 0 for an easting without one."""
+    y = np.asarray(easting, dtype=float)
+    return np.where(y >= _EAST_PREFIX[0], np.floor(y / 1_000_000), 0).astype(int)
+
+
+def zone_problem(*, easting: ArrayLike = (), zone: ArrayLike = (), where: str = "") -> str | None:
+    """The one zone check: None when every zone is :data:`ZONE`, else the Chinese message.
+
+    Parameters
+    ----------
+    easting : array_like, optional
+        Gauss-Krüger eastings; those with a zone prefix are checked, those without are accepted.
+    zone : array_like, optional
+        Declared zone numbers (a ``带号`` heading).
+    where : str, optional
+        Text put before ``带号为 …`` (e.g. ``"第 3 行：Y 坐标 37413372.67 的"``).
+
+    Returns
+    -------
+    str or None
+        ``"{where}带号为 37，不是代县所在的 3 度带第 38 带（中央经线 114°E）；…"``; a zone below 24 is
+        named as a probable 6-degree zone.
+    """
+    prefixed = zone_of(easting).ravel()
+    zones = np.concatenate([prefixed[prefixed != 0], np.asarray(zone, dtype=int).ravel()])
+    wrong = np.unique(zones[zones != ZONE]).tolist()
+    if not wrong:
         return None
-    if x0 <= lat <= x1 and y0 <= lon <= y1:
+    hint = "（疑似 6 度带）" if any(z < _SIX_DEGREE_BELOW for z in wrong) else ""
+    return (f"{where}带号为 {'、'.join(map(str, wrong))}{hint}，不是代县所在的 3 度带第 {ZONE} 带"
+            f"（中央经线 {CENTRAL_MERIDIAN:g}°E）；请转换为 CGCS2000 3 度带第 {ZONE} 带坐标后再导入")
+
+
+def gk_pairs(a: ArrayLike, b: ArrayLike, *, where: str = "") -> GKPairs:
+    """Gauss-Krüger pairs given as X, Y (or swapped) → northing, easting with the zone prefix, swapped.
+
+    Parameters
+    ----------
+    a, b : array_like
+        First and second value of each pair, as written.
+    where : str, optional
+        Where the pairs come from, put before messages (``"第 3 行"``).
+
+    Returns
+    -------
+    GKPairs
+        ``x`` northing, ``y`` easting with the :data:`ZONE` prefix added where missing, ``swapped``.
+
+    Raises
+    ------
+    GeometryError
+        Naming the first pair that is no Gauss-Krüger pair by :func:`classify_pairs`.
+    CRSError
+        When an easting carries a zone prefix other than :data:`ZONE` (message of :func:`zone_problem`).
+    """
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    kind, swapped = classify_pairs(a, b)
+    head = f"{where}：" if where else ""
+    bad = np.flatnonzero(kind.ravel() != GK)
+    if bad.size:
+        i = bad[0]
+        raise GeometryError(
+            f"{head}坐标 ({a.ravel()[i]:g}, {b.ravel()[i]:g}) 不是 CGCS2000 高斯-克吕格坐标"
+            f"（应为 X 北坐标 7 位、Y 东坐标 8 位含带号 {ZONE} 或 6 位不含带号）"
+        )
+    x, y = np.where(swapped, b, a), np.where(swapped, a, b)
+    zones = zone_of(y)
+    wrong = np.flatnonzero((zones.ravel() != ZONE) & (zones.ravel() != 0))
+    if wrong.size:
+        raise CRSError(zone_problem(easting=y, where=f"{head}Y 坐标 {y.ravel()[wrong[0]]:.2f} 的"))
+    return GKPairs(x, np.where(zones == 0, y + ZONE * 1_000_000, y), swapped)
+
+
+def diagnose_lonlat(lon: float, lat: float) -> str | None:
+    """Say why a lon/lat pair cannot be in the county (by :func:`classify_pairs`), or None when it fits."""
+    kind, swapped = (v.item() for v in classify_pairs(lon, lat))
+    if kind == LONLAT and not swapped:
+        return None
+    if kind == LONLAT:
         return f"经纬度疑似颠倒（经度 {lon:g}、纬度 {lat:g}）：代县约在东经 112.7°–113.3°、北纬 38.9°–39.3°"
-    if abs(lon) > 1000 or abs(lat) > 1000:
+    if kind == GK:
         return (f"坐标 ({lon:g}, {lat:g}) 是米制数值却被标为经纬度：疑似高斯-克吕格坐标，"
-                "请声明 EPSG:4526（带 38 带号）或 EPSG:4547（不带带号）")
+                f"请声明 EPSG:4526（带 {ZONE} 带号）或 EPSG:4547（不带带号）")
     return f"坐标 (经度 {lon:g}, 纬度 {lat:g}) 不在代县范围内（东经 112.7°–113.3°、北纬 38.9°–39.3°）"
+
+
+def diagnose_extent(bounds: tuple[float, float, float, float]) -> str | None:
+    """Say why a lon/lat extent ``(minx, miny, maxx, maxy)`` leaves the county, or None when it fits."""
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    return diagnose_lonlat(x0, y0) or diagnose_lonlat(x1, y1)
 
 
 def check_in_county_box(geoms_lonlat: np.ndarray, labels: list[str]) -> list[str]:
     """Return one message per geometry (given in lon/lat) whose extent leaves the county box."""
     bounds = shapely.bounds(np.asarray(geoms_lonlat))
-    x0, y0, x1, y1 = COUNTY_BBOX
-    bad = ~((bounds[:, 0] >= x0) & (bounds[:, 2] <= x1) & (bounds[:, 1] >= y0) & (bounds[:, 3] <= y1))
-    bad &= ~np.isnan(bounds[:, 0])
-    out = []
-    for i in np.flatnonzero(bad):
-        why = diagnose_lonlat(float(bounds[i, 0]), float(bounds[i, 1])) or diagnose_lonlat(
-            float(bounds[i, 2]), float(bounds[i, 3])
-        ) or "超出代县范围"
-        out.append(f"{labels[i]}：{why}")
-    return out
+    inside = in_county_box(bounds[:, 0], bounds[:, 1]) & in_county_box(bounds[:, 2], bounds[:, 3])
+    bad = ~inside & ~np.isnan(bounds[:, 0])
+    return [f"{labels[i]}：{diagnose_extent(bounds[i]) or '超出代县范围'}" for i in np.flatnonzero(bad)]
 
 
 def diagnose_projected(bounds: tuple[float, float, float, float], crs: CRS) -> str | None:
@@ -111,17 +271,17 @@ def diagnose_projected(bounds: tuple[float, float, float, float], crs: CRS) -> s
     if any(v != v for v in bounds):
         return None
     if crs.is_geographic:
-        return diagnose_lonlat(x0, y0) if abs(x0) > 1000 or abs(y0) > 1000 else None
-    if 4_000_000 < x0 < 5_000_000 and y0 > 1_000_000:
+        return diagnose_lonlat(x0, y0) if classify_pairs(x0, y0).kind == GK else None
+    kind, swapped = classify_pairs(y0, x0)  # surveyors' order: X northing first
+    if kind == GK and swapped:
         return (f"X/Y 疑似颠倒：x={x0:.0f} 像北坐标（X），y={y0:.0f} 像东坐标（Y）；"
-                "高斯-克吕格坐标中 X 为北坐标（约 43xxxxx），Y 为东坐标（约 38xxxxxx）")
-    zone_prefix = int(x0 // 1_000_000)
-    if x0 >= 1_000_000 and zone_prefix != ZONE:
-        return (f"东坐标 {x0:.0f} 的带号为 {zone_prefix}，不是代县所在的 3 度带第 {ZONE} 带"
-                f"（中央经线 {CENTRAL_MERIDIAN:g}°E）；请检查坐标系或换带")
-    epsg = crs.to_epsg()
-    if epsg == 4526 and x0 < 1_000_000:
+                f"高斯-克吕格坐标中 X 为北坐标（约 43xxxxx），Y 为东坐标（约 {ZONE}xxxxxx）")
+    why = zone_problem(easting=x0, where=f"东坐标 {x0:.0f} 的")
+    if why:
+        return why
+    epsg, prefix = crs.to_epsg(), int(zone_of(x0))
+    if epsg == 4526 and not prefix:
         return f"东坐标 {x0:.0f} 没有带号，却声明为 EPSG:4526（带带号）；请改为 EPSG:4547（不带带号）"
-    if epsg == 4547 and x0 >= 1_000_000:
-        return f"东坐标 {x0:.0f} 带有带号 {zone_prefix}，却声明为 EPSG:4547（不带带号）；请改为 EPSG:4526"
+    if epsg == 4547 and prefix:
+        return f"东坐标 {x0:.0f} 带有带号 {prefix}，却声明为 EPSG:4547（不带带号）；请改为 EPSG:4526"
     return None

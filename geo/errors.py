@@ -11,6 +11,14 @@ class LedgerFormatError(CasemapError, ValueError):
     """A ledger or attribute table has a missing, unknown or malformed field."""
 
 
+class LedgerCellError(LedgerFormatError):
+    """One ledger cell cannot be read: ``reason`` says why, ``value`` is the cell, ``field`` its label if known."""
+
+    def __init__(self, reason: str, *, value: object = None, field: str = "") -> None:
+        self.reason, self.value, self.field = reason, value, field
+        super().__init__(reason)
+
+
 class GeometryError(CasemapError, ValueError):
     """A geometry is missing, invalid, or cannot lie in the county."""
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-import geopandas as gpd  # noqa: E402
+import geopandas as gpd
 
-from geo.boundaries import approximate_townships  # noqa: E402
+from geo.boundaries import approximate_townships
 
 
 def main() -> None:

@@ -15,8 +15,10 @@ import streamlit as st
 from cases.output.figures import producing_unit, save_figure
 from cases.output.fonts import font_family
 from cases.service import store_notes
+from cases.text import date_text
 from geo.errors import CasemapError
-from geo.printmap.snapshot import MapContent, outside_parts, snapshot_figure
+from geo.checks import outside_parts
+from geo.printmap.snapshot import MapContent, snapshot_figure
 from ui import common
 
 MIME = {"png": "image/png", "pdf": "application/pdf"}
@@ -52,8 +54,7 @@ def map_content(cases: gpd.GeoDataFrame, *, title: str, area_name: str = "代县
 
 
 def _today() -> str:
-    d = dt.date.today()
-    return f"{d.year}年{d.month}月{d.day}日"
+    return date_text(dt.date.today())
 
 
 def snapshot_download(cases_gdf_filtered: gpd.GeoDataFrame, extent: tuple[float, float, float, float] | None,

@@ -12,15 +12,11 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from cases.output.snapshots import (
-    SnapshotRequest,
-    apply_filters,
-    parse_filters,
-    snapshot_bytes,
-)
-from cases.output.sheets import write_sheets
-from cases.output.bulletin import build_bulletin, previous_bulletin_day
+from cases.filters import CaseFilter, filter_mask
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, TOWNSHIPS
+from cases.output.bulletin import build_bulletin, previous_bulletin_day
+from cases.output.sheets import write_sheets
+from cases.output.snapshots import SnapshotRequest, snapshot_bytes
 from cases.store import open_store
 from geo.checks import FLAGS
 from geo.errors import CasemapError
@@ -28,6 +24,8 @@ from ui import common
 
 WHOLE_COUNTY = "全县"
 PREVIEW_DPI = 60
+#: The filter widgets of the map snapshot tab, left to right (the order the map's 筛选 text names them).
+WIDGET_ORDER = ("kind", "status", "flag", "category")
 
 
 def render() -> None:
@@ -63,12 +61,13 @@ def _snapshot_tab() -> None:
     size = o1.radio("纸张", ("A4", "A3"), key="brf_size", horizontal=True)
     landscape = o2.radio("方向", ("横向", "纵向"), key="brf_orient", horizontal=True) == "横向"
     dpi = o3.select_slider("分辨率（dpi，PNG）", (100, 150, 200, 300), value=150, key="brf_dpi")
-    filters = tuple([f"kind={k}" for k in kinds] + [f"status={s}" for s in statuses]
-                    + [f"flag={g}" for g in flags] + [f"category={c}" for c in cats])
-    request = SnapshotRequest(township=None if town == WHOLE_COUNTY else town, filters=filters,
+    # the map names the filters in the order of the widgets above
+    f = CaseFilter(kinds=tuple(kinds), statuses=tuple(statuses), flags=tuple(flags), categories=tuple(cats),
+                   key_order=WIDGET_ORDER)
+    request = SnapshotRequest(township=None if town == WHOLE_COUNTY else town, case_filter=f,
                               title=title.strip() or None)
     cases = common.load_cases(path, ver)
-    shown = apply_filters(cases, parse_filters(list(filters)), checks=common.load_checks(path, ver))
+    shown = cases[filter_mask(cases, common.load_checks(path, ver) if f.flags else None, f)]
     if request.township:
         shown = shown[shown["township"] == request.township]
     st.markdown(f"**将导出 {len(shown)} 个案件**（{town}）")

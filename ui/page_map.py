@@ -11,10 +11,10 @@ from streamlit_folium import st_folium
 
 from cases.filters import ANY_FLAG, CaseFilter, describe_filter, filter_mask
 from cases.model import CATEGORIES, CATEGORY_SHORT, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES, TOWNSHIPS
+from cases.text import value_text
 from geo.checks import FLAGS
-from geo.webmap.maps import (
-    HIGHLIGHT_FLAGS, LAYER_NAMES, LEGEND_WIDTH_PX, build_case_map, case_id_from_tooltip, view_for_bounds,
-)
+from cases.output.casemap import HIGHLIGHT_FLAGS, LAYER_NAMES, build_case_map, case_id_from_tooltip
+from geo.webmap.maps import LEGEND_WIDTH_PX, view_for_bounds
 from ui import common
 from ui.export_buttons import snapshot_download
 from ui.page_briefing import sheet_maker
@@ -98,8 +98,9 @@ def _sidebar() -> tuple[CaseFilter, str, list[str]]:
     color_by = sb.radio("案件着色", ["status", "category"], key="map_color", horizontal=True,
                         format_func={"status": "按办理状态", "category": "按违法类别"}.get)
     layers = [k for k, name in LAYER_NAMES.items() if sb.checkbox(name, value=True, key=f"layer_{k}")]
-    f = CaseFilter(tuple(towns), tuple(kinds), tuple(cats), tuple(statuses), tuple(flags),
-                   d0 if isinstance(d0, dt.date) else None, d1 if isinstance(d1, dt.date) else None, text)
+    f = CaseFilter(townships=tuple(towns), kinds=tuple(kinds), categories=tuple(cats), statuses=tuple(statuses),
+                   flags=tuple(flags), found_from=d0 if isinstance(d0, dt.date) else None,
+                   found_to=d1 if isinstance(d1, dt.date) else None, text=text)
     return f, color_by, layers
 
 
@@ -155,7 +156,7 @@ def _detail(cases, checks, case_id: str) -> None:
     ledger = [(FIELD_LABELS.get(n, n), row.get(n)) for n in
               ("case_id", "township", "status", "found_date", "permit_no", "category")]
     ledger += [(f.label, row.get(f.name)) for f in LEDGER_FIELDS if row["kind"] in f.kinds]
-    table = pd.DataFrame({"字段": [k for k, _ in ledger], "内容": [_fmt(v) for _, v in ledger]})
+    table = pd.DataFrame({"字段": [k for k, _ in ledger], "内容": [value_text(v, floats="plain") for _, v in ledger]})
     st.dataframe(table, hide_index=True, height=420)
     if row.geometry is None or row.geometry.is_empty:
         st.info("该案件尚未定位（没有坐标）：可在“案件管理”中补充位置，之后才能核查和生成核查单。")
@@ -191,11 +192,3 @@ def _check_summary(r) -> None:
         st.caption("跨乡镇：" + "、".join(f"{t['name']} {t['area_mu']:.2f} 亩" for t in towns))
 
 
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v)

@@ -19,11 +19,12 @@ def _date(text: str | None, label: str):
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Write a map snapshot (PNG or PDF)."""
+    from cases.filters import parse_filters
     from cases.output.snapshots import SnapshotRequest, write_snapshot
-    from cases.service import get_store
+    from cases.store import open_store
 
-    store = get_store(args.db)
-    request = SnapshotRequest(township=args.township, case_id=args.case, filters=tuple(args.filter or ()),
+    store = open_store(args.db)
+    request = SnapshotRequest(township=args.township, case_id=args.case, case_filter=parse_filters(args.filter),
                               title=args.title, unit=args.unit, date=_date(args.date, "--date"))
     path = write_snapshot(store, args.out, request, size=args.size, landscape=args.landscape, dpi=args.dpi)
     orient = "横向" if args.landscape else "纵向"
@@ -34,11 +35,11 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 def cmd_sheet(args: argparse.Namespace) -> int:
     """Write the check sheet of one case, or the atlas of a township (one page per case)."""
     from cases.output.sheets import township_case_ids, write_sheets
-    from cases.service import get_store
+    from cases.store import open_store
 
     if bool(args.case_id) == bool(args.township):
         raise ValidationError("请给出一个案件编号（sheet CASE_ID --out 文件.pdf），或用 --township 乡镇 生成该乡镇全部案件的核查单图册，二者选一")
-    store = get_store(args.db)
+    store = open_store(args.db)
     ids = [args.case_id] if args.case_id else township_case_ids(store, args.township)
     pages = write_sheets(store, args.out, ids, unit=args.unit, day=_date(args.date, "--date"))
     what = f"案件 {args.case_id} 的核查单" if args.case_id else f"{args.township}核查单图册（{pages} 个案件）"
@@ -49,9 +50,9 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Write the semimonthly bulletin (.docx or .pdf)."""
     from cases.output.bulletin_files import write_bulletin
-    from cases.service import get_store
+    from cases.store import open_store
 
-    store = get_store(args.db)
+    store = open_store(args.db)
     day = _date(args.date, "--date")
     path, bulletin = write_bulletin(store, args.out, day=day, since=_date(args.since, "--since"), unit=args.unit)
     print(f"已生成通报：{path}（{bulletin.title_date}，第 {bulletin.number} 期，变化统计自 {bulletin.since_text}）")

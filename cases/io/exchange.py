@@ -27,10 +27,11 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from cases.io.files import check_size
+from cases.io.files import max_import_bytes
+from cases.io.geodata import KML_SUFFIXES, read_geodata
 from cases.model import CATEGORY_SHORT, FIELD_LABELS, KINDS, LAND, MINING, township_option
 from geo.crs import STORAGE_CRS
-from geo.errors import CRSError, LedgerFormatError
+from geo.errors import LedgerFormatError
 
 FORMATS = (".gpkg", ".shp.zip", ".geojson", ".kml", ".kmz")
 #: Shapefile field names (≤ 10 characters) of the casemap attributes.
@@ -201,79 +202,17 @@ def ET_sub(doc, name: str):  # noqa: N802 — a folder with a name
 def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Every feature of a GeoPackage (all layers), Shapefile (.shp or .zip, all inside), GeoJSON, KML or KMZ.
 
-    Returns a CGCS2000 lon/lat GeoDataFrame (short Shapefile names mapped back) and notes.
+    Read by :func:`cases.io.geodata.read_geodata` under the import size limit; returns a CGCS2000
+    lon/lat GeoDataFrame and notes.  Short Shapefile names (:data:`SHP_NAMES`) are mapped back and
+    features of a layer named like ``permits`` get ``layer`` = permit, as :func:`export_geodata` wrote them.
     """
-    path = Path(path)
-    check_size(path, max_bytes=max_bytes)
-    suffix = path.suffix.lower()
-    if suffix in (".kml", ".kmz"):
-        from cases.io.kml import read_kml
-
-        rows, notes = read_kml(path, path.read_bytes())
-        return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS), notes
-    if suffix == ".zip":
-        _check_zip(path)
-    try:
-        layers = [str(n) for n, _t in pyogrio.list_layers(path)]
-    except (pyogrio.errors.DataSourceError, ValueError) as exc:
-        raise LedgerFormatError(f"无法读取 {path.name}：{exc}；支持 GeoPackage、Shapefile（含 .zip）、GeoJSON、KML、KMZ") from exc
-    frames, notes = [], []
-    for layer in layers:
-        try:
-            frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix")
-            enc = _dbf_encoding(path, layer, frame)
-            if enc:
-                frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix", encoding=enc)
-                notes.append(f"{path.name} 的图层 {layer} 没有 .cpg 编码文件，已按 {'GBK' if enc == 'GB18030' else enc} 编码读取中文")
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-            raise LedgerFormatError(f"无法读取 {path.name} 的图层 {layer}：{exc}") from exc
-        if frame.crs is None:
-            raise CRSError(f"{path.name} 的图层 {layer} 未声明坐标系（CRS）；请设置为 CGCS2000 (EPSG:4490) 或 EPSG:4526/4547")
-        frame = frame.to_crs(STORAGE_CRS).rename(columns={k: v for k, v in SHP_BACK.items() if k in frame.columns})
-        if "permit" in layer.lower() and "layer" not in frame.columns:
-            frame["layer"] = "permit"
-        frames.append(frame)
-    if not frames:
-        raise LedgerFormatError(f"{path.name} 中没有图层")
-    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
-    return out, notes
-
-
-def _check_zip(path: Path) -> None:
-    """Refuse a .zip that is no zip or holds no Shapefile/GeoPackage/GeoJSON, naming what it holds."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if not n.endswith("/")]
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise LedgerFormatError(f"{path.name} 不是有效的 zip 压缩包，无法读取；请重新压缩 Shapefile 后再导入") from exc
-    if not any(n.lower().endswith((".shp", ".gpkg", ".geojson", ".json")) for n in names):
-        shown = "、".join(names[:10]) or "（空）"
-        raise LedgerFormatError(f"{path.name} 中没有 Shapefile（.shp）、GeoPackage 或 GeoJSON 文件；压缩包内容：{shown}")
-    shps = [n for n in names if n.lower().endswith(".shp")]
-    missing = [f"{Path(n).stem}{ext}" for n in shps for ext in (".shx", ".dbf")
-               if not any(m.lower() == (n[:-4] + ext).lower() for m in names)]
-    if missing:
-        raise LedgerFormatError(f"{path.name} 中的 Shapefile 不完整，缺少：{'、'.join(missing)}（Shapefile 需要同名的 .shp、.shx、.dbf，"
-                                "以及 .prj 坐标系文件）")
-
-
-def _dbf_encoding(path: Path, layer: str, frame: pd.DataFrame) -> str | None:
-    """For a Shapefile without .cpg (GDAL falls back to ISO-8859-1): UTF-8 or GB18030 when its text is Chinese."""
-    try:
-        if pyogrio.read_info(path, layer=layer).get("encoding") != "ISO-8859-1":
-            return None
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError):
-        return None
-    texts = [str(c) for c in frame.columns] + [v for c in frame.columns if c != "geometry"
-                                              and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
-                                              for v in frame[c].head(200) if isinstance(v, str)]
-    raw = b"".join(t.encode("latin-1", errors="ignore") for t in texts if any("\x80" <= ch <= "\xff" for ch in t))
-    if not raw:
-        return None
-    for enc in ("UTF-8", "GB18030"):
-        try:
-            raw.decode(enc)
-            return enc
-        except UnicodeDecodeError:
-            continue
-    return None
+    read = read_geodata(path, max_bytes=max_import_bytes(max_bytes))
+    frame = read.frame
+    if Path(path).suffix.lower() in KML_SUFFIXES:  # KML keeps casemap names in ExtendedData
+        return frame, read.notes
+    frame = frame.rename(columns={k: v for k, v in SHP_BACK.items() if k in frame.columns})
+    permit = pd.Series(read.layers, index=frame.index, dtype=object).str.lower().str.contains("permit")
+    if permit.any():
+        tag = pd.Series("permit", index=frame.index, dtype=object)
+        frame["layer"] = tag.where(permit, frame["layer"] if "layer" in frame.columns else None)
+    return frame, read.notes

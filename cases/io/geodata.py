@@ -1,17 +1,23 @@
-"""Reading geodata files: shipped boundaries, and case/permit/township files brought by users."""
+"""Reading geodata files: the one reader (:func:`read_geodata`) for every file users bring, and shipped boundaries."""
 
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 
+from cases.io.files import check_size
+from cases.io.kml import read_kml
 from geo.crs import STORAGE_CRS, check_in_county_box, diagnose_projected, require_crs
-from geo.errors import CRSError, LedgerFormatError, RowErrors
+from geo.errors import CasemapError, CRSError, LedgerFormatError, RowErrors
 from geo.repair import polygonal_part
 
 BOUNDARY_DIR = Path(__file__).resolve().parents[2] / "data" / "boundaries"
@@ -20,38 +26,184 @@ TOWNSHIP_FILE = BOUNDARY_DIR / "townships_approx.geojson"
 
 CASE_REQUIRED = ("case_id", "kind", "category")
 PERMIT_REQUIRED = ("permit_no",)
+#: Read by the hand-made reader of :mod:`cases.io.kml` rather than GDAL (its docstring says why).
+KML_SUFFIXES = (".kml", ".kmz")
+_READ_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError)
+_FORMATS = "支持 GeoPackage、Shapefile（含 .zip）、GeoJSON、KML、KMZ"
+
+
+@dataclass(frozen=True)
+class GeoRead:
+    """What :func:`read_geodata` read.
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame
+        Every feature read, in CGCS2000 lon/lat, layer after layer (KML: in document order).
+    notes : list of str
+        Notes for the user (a DBF read as GBK, an unclosed KML ring closed, …).
+    layers : numpy.ndarray
+        The layer (KML/KMZ: folder) each row of ``frame`` came from.
+    """
+
+    frame: gpd.GeoDataFrame
+    notes: list[str]
+    layers: np.ndarray
+
+
+def read_geodata(path: str | Path, *, what: str = "文件", layers: Sequence[str] | None = None,
+                 max_bytes: int | None = None) -> GeoRead:
+    """The one geodata reader: GeoPackage, Shapefile (.shp or .zip), GeoJSON, KML, KMZ → CGCS2000 lon/lat.
+
+    Refuses, with one Chinese message each: a missing, empty or too large file, a zip without a
+    complete Shapefile, an unreadable file or layer, a layer without a CRS (:func:`geo.crs.require_crs`),
+    numbers that do not fit the declared CRS (:func:`geo.crs.diagnose_projected`), and a CRS that
+    cannot be converted.  A Shapefile without .cpg is decoded as GBK or UTF-8 (with a note).  Dates
+    stay text, so that a bad date is reported by row; geometries GEOS cannot build are fixed.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.  KML/KMZ go through :func:`cases.io.kml.read_kml` (see there why not GDAL).
+    what : str, optional
+        What the file is, for messages (``"案件文件"``).
+    layers : sequence of str, optional
+        Layers (KML: folders) to read, in this order; None reads every layer.
+    max_bytes : int, optional
+        Size limit (see :func:`cases.io.files.check_size`); None reads any size.
+
+    Returns
+    -------
+    GeoRead
+    """
+    path = Path(path)
+    _check_file(path, what=what, max_bytes=max_bytes)
+    if path.suffix.lower() in KML_SUFFIXES:
+        return _read_kml(path, what=what, layers=layers)
+    if path.suffix.lower() == ".zip":
+        _check_zip(path)
+    try:
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except _READ_ERRORS as exc:
+        raise LedgerFormatError(f"无法读取{what} {path.name}：{exc}；{_FORMATS}") from exc
+    if not names:
+        raise LedgerFormatError(f"{what} {path.name} 中没有图层")
+    chosen = names if layers is None else [str(n) for n in layers]
+    notes: list[str] = []
+    frames = [_read_layer(path, n, subject=f"{what} {path.name}" + (f" 的图层 {n}" if len(names) > 1 else ""),
+                          notes=notes) for n in chosen]
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
+    return GeoRead(frame, notes, np.repeat(np.array(chosen, dtype=object), [len(f) for f in frames]))
+
+
+def geodata_layers(path: str | Path) -> dict[str, tuple[str, ...]]:
+    """Layer (KML/KMZ: folder) names of a geodata file → their field names, in file order.
+
+    Returns {} for a file that cannot be read; :func:`read_geodata` then says why.
+    """
+    path = Path(path)
+    try:
+        if path.suffix.lower() in KML_SUFFIXES:
+            marks = read_kml(path, path.read_bytes())
+            has = pd.DataFrame(marks.rows).drop(columns="geometry").notna().groupby(marks.layers, sort=False).any()
+            return {str(n): tuple(has.columns[row.to_numpy()]) for n, row in has.iterrows()}
+        return {str(n): tuple(pyogrio.read_info(path, layer=str(n))["fields"]) for n in pyogrio.list_layers(path)[:, 0]}
+    except (CasemapError, OSError, *_READ_ERRORS):
+        return {}
 
 
 def read_layer(path: str | Path, *, what: str = "文件", layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read any vector file pyogrio reads; refuse unreadable files and files without a CRS."""
-    path = Path(path)
+    """One layer (default: the first) of a geodata file in CGCS2000, read by :func:`read_geodata`."""
+    names = [layer] if layer else list(geodata_layers(path))[:1] or None
+    return read_geodata(path, what=what, layers=names).frame
+
+
+def _check_file(path: Path, *, what: str, max_bytes: int | None) -> None:
     if not path.exists():
         raise LedgerFormatError(f"找不到{what}：{path}")
+    if max_bytes is not None:
+        check_size(path, max_bytes=max_bytes)
     if path.is_file() and path.stat().st_size == 0:
         raise LedgerFormatError(f"{what} {path.name} 是空文件（0 字节），没有可读取的内容")
-    try:
-        # Dates stay text so that a bad date is reported by row, not as a driver error.
-        opts = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio", datetime_as_string=True, **opts)
-        if path.suffix.lower() in (".shp", ".zip", ".dbf"):
-            from cases.io.exchange import _dbf_encoding
 
-            enc = _dbf_encoding(path, layer or pyogrio.list_layers(path)[0][0], frame)
-            if enc:  # a Shapefile without .cpg written in GBK (or UTF-8) by Chinese GIS software
-                frame = gpd.read_file(path, layer=layer, engine="pyogrio", datetime_as_string=True, encoding=enc)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        raise LedgerFormatError(f"无法读取{what} {path.name}：{exc}。支持 GeoJSON、GeoPackage、Shapefile 等格式。") from exc
-    if frame.crs is None:
-        raise CRSError(f"{what} {path.name} 未声明坐标系（CRS）；请设置为 CGCS2000 (EPSG:4490) 或 EPSG:4526/4547")
+
+def _read_layer(path: Path, layer: str, *, subject: str, notes: list[str]) -> gpd.GeoDataFrame:
+    opts = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix", datetime_as_string=True, **opts)
+        enc = _dbf_encoding(path, layer, frame)
+        if enc:  # a Shapefile without .cpg written in GBK (or UTF-8) by Chinese GIS software
+            frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix", datetime_as_string=True, encoding=enc)
+            notes.append(f"{path.name} 的图层 {layer} 没有 .cpg 编码文件，已按 {'GBK' if enc == 'GB18030' else enc} 编码读取中文")
+    except _READ_ERRORS as exc:
+        raise LedgerFormatError(f"无法读取{subject}：{exc}；{_FORMATS}") from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise LedgerFormatError(f"{subject} 没有几何（点或面），不是空间图层")
+    return _to_storage(frame, subject=subject)
+
+
+def _to_storage(frame: gpd.GeoDataFrame, *, subject: str) -> gpd.GeoDataFrame:
+    require_crs(frame, what=subject)
     if len(frame) and not frame.geometry.is_empty.all():
         why = diagnose_projected(tuple(frame.total_bounds), frame.crs)
         if why:
-            raise CRSError(f"{what} {path.name}：{why}")
+            raise CRSError(f"{subject}：{why}")
     try:
-        frame = frame.to_crs(STORAGE_CRS)
+        return frame.to_crs(STORAGE_CRS)
     except Exception as exc:  # pyproj raises its own error types for unusable CRSs
-        raise CRSError(f"{what} {path.name} 的坐标系无法识别或无法转换到 CGCS2000：{exc}") from exc
-    return frame
+        raise CRSError(f"{subject} 的坐标系无法识别或无法转换到 CGCS2000：{exc}") from exc
+
+
+def _read_kml(path: Path, *, what: str, layers: Sequence[str] | None) -> GeoRead:
+    marks = read_kml(path, path.read_bytes())
+    frame = gpd.GeoDataFrame(marks.rows, geometry="geometry", crs=STORAGE_CRS)
+    names = np.array(marks.layers, dtype=object)
+    if layers is not None:
+        rank = pd.Index(list(layers)).get_indexer(names)
+        keep = np.flatnonzero(rank >= 0)
+        keep = keep[np.argsort(rank[keep], kind="stable")]
+        frame, names = frame.iloc[keep].dropna(axis=1, how="all").reset_index(drop=True), names[keep]
+    return GeoRead(_to_storage(frame, subject=f"{what} {path.name}"), marks.notes, names)
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse a .zip that is no zip or holds no Shapefile/GeoPackage/GeoJSON, naming what it holds."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = [n for n in z.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LedgerFormatError(f"{path.name} 不是有效的 zip 压缩包，无法读取；请重新压缩 Shapefile 后再导入") from exc
+    if not any(n.lower().endswith((".shp", ".gpkg", ".geojson", ".json")) for n in names):
+        shown = "、".join(names[:10]) or "（空）"
+        raise LedgerFormatError(f"{path.name} 中没有 Shapefile（.shp）、GeoPackage 或 GeoJSON 文件；压缩包内容：{shown}")
+    shps = [n for n in names if n.lower().endswith(".shp")]
+    missing = [f"{Path(n).stem}{ext}" for n in shps for ext in (".shx", ".dbf")
+               if not any(m.lower() == (n[:-4] + ext).lower() for m in names)]
+    if missing:
+        raise LedgerFormatError(f"{path.name} 中的 Shapefile 不完整，缺少：{'、'.join(missing)}（Shapefile 需要同名的 .shp、.shx、.dbf，"
+                                "以及 .prj 坐标系文件）")
+
+
+def _dbf_encoding(path: Path, layer: str, frame: pd.DataFrame) -> str | None:
+    """For a Shapefile without .cpg (GDAL falls back to ISO-8859-1): UTF-8 or GB18030 when its text is Chinese."""
+    try:
+        if pyogrio.read_info(path, layer=layer).get("encoding") != "ISO-8859-1":
+            return None
+    except _READ_ERRORS:
+        return None
+    texts = [str(c) for c in frame.columns] + [v for c in frame.columns if c != "geometry"
+                                              and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+                                              for v in frame[c].head(200) if isinstance(v, str)]
+    raw = b"".join(t.encode("latin-1", errors="ignore") for t in texts if any("\x80" <= ch <= "\xff" for ch in t))
+    if not raw:
+        return None
+    for enc in ("UTF-8", "GB18030"):
+        try:
+            raw.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def load_shipped_boundaries() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:

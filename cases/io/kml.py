@@ -14,13 +14,14 @@ import io
 import re
 import zipfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, NamedTuple
 from xml.etree import ElementTree as ET
 
 import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
+from cases.text import value_text
 from geo.errors import LedgerFormatError, RowErrors
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -56,16 +57,6 @@ def _geometry(parent: ET.Element, g: shapely.Geometry) -> None:
             _geometry(multi, part)
 
 
-def _text(v: Any) -> str:
-    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:
-        return ""  # a missing date (NaT) or number is shown as nothing, not as "NaT"
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def placemark(folder: ET.Element, *, name: str, style: str, geom: shapely.Geometry,
               shown: list[tuple[str, Any]], data: dict[str, tuple[str, Any]]) -> None:
     """Add one placemark: ``shown`` (label, value) lines in the description, ``data`` in ExtendedData."""
@@ -73,7 +64,7 @@ def placemark(folder: ET.Element, *, name: str, style: str, geom: shapely.Geomet
     _sub(pm, "name", name)
     lines = []
     for label, value in shown:
-        t = _text(value)
+        t = value_text(value)  # a missing date (NaT) or number is shown as nothing, not as "NaT"
         if t:
             lines.append(f"{label}：{html.escape(t, quote=False) if ('<' in t or '&' in t) else t}")
     _sub(pm, "description", "\n".join(lines))
@@ -82,7 +73,7 @@ def placemark(folder: ET.Element, *, name: str, style: str, geom: shapely.Geomet
     for key, (label, value) in data.items():
         d = _sub(ext, "Data", name=key)
         _sub(d, "displayName", label)
-        _sub(d, "value", _text(value))
+        _sub(d, "value", value_text(value))
     _geometry(pm, geom)
 
 
@@ -182,17 +173,41 @@ def _shape(el: ET.Element, label: str, notes: list[str]) -> list[shapely.Geometr
     return []
 
 
-def read_kml(path: Path, data: bytes) -> tuple[list[dict[str, Any]], list[str]]:
-    """Placemarks as dicts (name, description, ExtendedData fields, geometry) and notes.
+class Placemarks(NamedTuple):
+    """What :func:`read_kml` read: one dict per placemark, the folder (layer) of each, and notes."""
 
+    rows: list[dict[str, Any]]
+    layers: list[str]
+    notes: list[str]
+
+
+def _placemarks(el: ET.Element, folder: str) -> Iterator[tuple[str, ET.Element]]:
+    """(folder name, Placemark) in document order; a placemark outside any named Folder gets ``folder``."""
+    for child in el:
+        tag = _local(child.tag)
+        if tag == "Placemark":
+            yield folder, child
+        elif tag == "Folder":
+            name = _child(child, "name")
+            named = (name.text or "").strip() if name is not None else ""
+            yield from _placemarks(child, named or folder)
+        else:
+            yield from _placemarks(child, folder)
+
+
+def read_kml(path: Path, data: bytes) -> Placemarks:
+    """Placemarks as dicts (name, description, ExtendedData fields, geometry), their folders, and notes.
+
+    Each placemark's layer is the name of the nearest Folder holding it (the file's stem outside any
+    folder), as GDAL names layers; rows are in document order, numbered so in messages.
     Raises RowErrors naming every placemark whose geometry is unusable.
     """
     try:
         root = ET.fromstring(kml_bytes(path, data))
     except ET.ParseError as exc:
         raise LedgerFormatError(f"{path.name} 不是有效的 KML（XML 解析失败：{exc}）") from exc
-    rows, notes, errors = [], [], []
-    for n, pm in enumerate(_find_all(root, "Placemark"), start=1):
+    rows, layers, notes, errors = [], [], [], []
+    for n, (folder, pm) in enumerate(_placemarks(root, path.stem), start=1):
         rec: dict[str, Any] = {}
         for key in ("name", "description"):
             c = _child(pm, key)
@@ -214,9 +229,10 @@ def read_kml(path: Path, data: bytes) -> tuple[list[dict[str, Any]], list[str]]:
         polys = [g for g in geoms if g.geom_type == "Polygon"]
         rec["geometry"] = geoms[0] if len(geoms) == 1 else (MultiPolygon(polys) if len(polys) == len(geoms) else geoms[0])
         rows.append(rec)
+        layers.append(folder)
     if errors:
         raise RowErrors(errors, source=path.name)
     if not rows:
         raise LedgerFormatError(f"{path.name} 中没有地标（Placemark）")
     notes.append(f"{path.name}：KML 坐标按 WGS84 经纬度读取，视同 CGCS2000（差异小于 1 米）")
-    return rows, [re.sub(r"\s+", " ", n) for n in notes]
+    return Placemarks(rows, layers, [re.sub(r"\s+", " ", n) for n in notes])

@@ -21,11 +21,11 @@ import numpy as np
 import shapely
 from shapely.geometry import Point, Polygon
 
-from geo.crs import COUNTY_BBOX, ZONE, gk_to_lonlat
+from geo.crs import LONLAT as LONLAT_KIND, ZONE, classify_pairs, gk_pairs, gk_to_lonlat, in_county_box, zone_of
 from geo.errors import CRSError, GeometryError
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
-LONLAT, GK_PREFIX, GK_PLAIN = "经纬度（CGCS2000）", "高斯-克吕格 3 度带（Y 带带号 38）", "高斯-克吕格 3 度带（Y 不带带号）"
+LONLAT, GK_PREFIX, GK_PLAIN = "经纬度（CGCS2000）", f"高斯-克吕格 3 度带（Y 带带号 {ZONE}）", "高斯-克吕格 3 度带（Y 不带带号）"
 
 
 @dataclass
@@ -46,38 +46,34 @@ def parse_coordinate_text(text: str) -> ParsedCoordinates:
     pairs, lines = _pairs(text)
     if not pairs:
         raise GeometryError("没有识别到坐标：每行应有一对坐标，如「113.0123, 39.0543」或「4325678.12 38512345.67」")
-    kinds = [_kind(a, b) for a, b in pairs]
-    bad = [f"第 {ln} 行（{a:g}, {b:g}）" for (a, b), k, ln in zip(pairs, kinds, lines) if k is None]
+    a, b = np.array(pairs, dtype=float).T
+    kind, swapped = classify_pairs(a, b)
+    bad = [f"第 {lines[i]} 行（{a[i]:g}, {b[i]:g}）" for i in np.flatnonzero(kind == "")]
     if bad:
         raise CRSError("以下坐标既不像经纬度也不像高斯-克吕格坐标：" + "、".join(bad)
-                       + "；代县约在东经 112.7°–113.3°、北纬 38.9°–39.3°，X 约 43xxxxx，Y 约 38xxxxxx 或 xxxxxx")
-    systems = {k[0] for k in kinds}
-    if len(systems) > 1:
+                       + f"；代县约在东经 112.7°–113.3°、北纬 38.9°–39.3°，X 约 43xxxxx，Y 约 {ZONE}xxxxxx 或 xxxxxx")
+    if len(set(kind.tolist())) > 1:
         raise CRSError("同一组坐标中混有经纬度和高斯-克吕格坐标，请统一为一种")
     notes: list[str] = []
-    system = systems.pop()
-    if system == "lonlat":
-        swapped = [k[1] for k in kinds]
-        lon = np.array([b if s else a for (a, b), s in zip(pairs, swapped)])
-        lat = np.array([a if s else b for (a, b), s in zip(pairs, swapped)])
-        if any(swapped):
-            notes.append(f"有 {sum(swapped)} 个点按“纬度, 经度”给出，已自动调换为“经度, 纬度”")
+    if kind[0] == LONLAT_KIND:
+        lon, lat = np.where(swapped, b, a), np.where(swapped, a, b)
+        if swapped.any():
+            notes.append(f"有 {int(swapped.sum())} 个点按“纬度, 经度”给出，已自动调换为“经度, 纬度”")
         label = LONLAT
     else:
-        swapped = [k[1] for k in kinds]
-        x = np.array([b if s else a for (a, b), s in zip(pairs, swapped)])  # northing
-        y = np.array([a if s else b for (a, b), s in zip(pairs, swapped)])  # easting
-        if any(swapped):
-            notes.append(f"有 {sum(swapped)} 个点的 X、Y 顺序颠倒（Y 在前），已自动调换；X 为北坐标，Y 为东坐标")
-        _check_zone(y, lines)
-        label = GK_PREFIX if (y >= 1_000_000).all() else GK_PLAIN
-        lon, lat = gk_to_lonlat(x, y)
-        lon, lat = np.asarray(lon), np.asarray(lat)
+        x, y, _ = gk_pairs(a, b)
+        easting = np.where(swapped, a, b)  # as given, before the zone prefix is added
+        if swapped.any():
+            notes.append(f"有 {int(swapped.sum())} 个点的 X、Y 顺序颠倒（Y 在前），已自动调换；X 为北坐标，Y 为东坐标")
+        prefixed = zone_of(easting) != 0
+        if prefixed.any() and not prefixed.all():
+            raise CRSError("同一组坐标中有的 Y 带带号、有的不带，请统一")
+        label = GK_PREFIX if prefixed.all() else GK_PLAIN
+        lon, lat = (np.asarray(v) for v in gk_to_lonlat(x, y))
     geom = _geometry(lon, lat, notes)
-    x0, y0, x1, y1 = COUNTY_BBOX
-    b = geom.bounds
-    if not (x0 <= b[0] and b[2] <= x1 and y0 <= b[1] and b[3] <= y1):
-        raise CRSError(f"坐标换算后位于东经 {b[0]:.4f}°、北纬 {b[1]:.4f}° 附近，不在代县范围内；请检查坐标系和带号")
+    b0 = geom.bounds
+    if not (in_county_box(b0[0], b0[1]) and in_county_box(b0[2], b0[3])):
+        raise CRSError(f"坐标换算后位于东经 {b0[0]:.4f}°、北纬 {b0[1]:.4f}° 附近，不在代县范围内；请检查坐标系和带号")
     return ParsedCoordinates(geom, label, notes)
 
 
@@ -98,32 +94,6 @@ def _pairs(text: str) -> tuple[list[tuple[float, float]], list[int]]:
         pairs.append((nums[0], nums[1]))
         lines.append(i)
     return pairs, lines
-
-
-def _kind(a: float, b: float) -> tuple[str, bool] | None:
-    """("lonlat" | "gk", swapped) for one pair, or None when it fits nothing near the county."""
-    x0, y0, x1, y1 = COUNTY_BBOX
-    if x0 <= a <= x1 and y0 <= b <= y1:
-        return ("lonlat", False)
-    if x0 <= b <= x1 and y0 <= a <= y1:
-        return ("lonlat", True)
-    north = lambda v: 4_000_000 <= v <= 5_000_000  # noqa: E731
-    east = lambda v: v >= 10_000_000 or 100_000 <= v < 1_000_000  # noqa: E731
-    if north(a) and east(b):
-        return ("gk", False)
-    if east(a) and north(b):
-        return ("gk", True)
-    return None
-
-
-def _check_zone(y: np.ndarray, lines: list[int]) -> None:
-    zones = {int(v // 1_000_000) for v in y if v >= 1_000_000}
-    wrong = sorted(zones - {ZONE})
-    if wrong:
-        raise CRSError(f"Y 坐标的带号为 {'、'.join(map(str, wrong))}，代县位于 3 度带第 {ZONE} 带（中央经线 114°E）；"
-                       "若为 6 度带第 19/20 带坐标，请先换算为 3 度带")
-    if zones and (y < 1_000_000).any():
-        raise CRSError("同一组坐标中有的 Y 带带号、有的不带，请统一")
 
 
 def _geometry(lon: np.ndarray, lat: np.ndarray, notes: list[str]) -> shapely.Geometry:

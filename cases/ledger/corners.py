@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from geo.crs import ZONE, gk_to_lonlat
+from geo.crs import gk_pairs, gk_to_lonlat, zone_problem
 from geo.errors import CRSError, GeometryError
 from geo.repair import make_valid_polygon
 
@@ -70,34 +70,6 @@ def _int_digits(v: float) -> int:
     return len(str(int(abs(v))))
 
 
-def classify_pair(a: float, b: float, *, where: str) -> tuple[float, float, bool]:
-    """Return (Y easting with the 38 prefix, X northing, swapped) for a coordinate pair given as X, Y.
-
-    Raises CRSError for a zone other than 38 and GeometryError for numbers that are no GK pair.
-    """
-    da, db = _int_digits(a), _int_digits(b)
-    if da == 7 and db in (6, 8):
-        x, y, swapped = a, b, False
-    elif db == 7 and da in (6, 8):
-        x, y, swapped = b, a, True
-    else:
-        raise GeometryError(
-            f"{where}：坐标 ({a:g}, {b:g}) 不是 CGCS2000 高斯-克吕格坐标（应为 X 北坐标 7 位、"
-            "Y 东坐标 8 位含带号 38 或 6 位不含带号）"
-        )
-    if _int_digits(y) == 8:
-        zone = int(y // 1_000_000)
-        if zone != ZONE:
-            hint = "（疑似 6 度带）" if zone < 24 else ""
-            raise CRSError(
-                f"{where}：Y 坐标 {y:.2f} 的带号为 {zone}{hint}，不是代县所在的 3 度带第 {ZONE} 带"
-                "（中央经线 114°）；请转换为 CGCS2000 3 度带第 38 带坐标后再导入"
-            )
-    else:
-        y = y + ZONE * 1_000_000
-    return y, x, swapped
-
-
 def _point_of(line: str, *, where: str) -> tuple[str, float, float, bool] | None:
     """(点号, Y, X, swapped) when ``line`` is a corner point, else None."""
     nums = _NUMBER.findall(line)
@@ -106,8 +78,8 @@ def _point_of(line: str, *, where: str) -> tuple[str, float, float, bool] | None
         return None
     first = re.split(r"[\s,，;；、\t]+", line.strip(), maxsplit=1)[0]
     pid = first if first and not (_NUMBER.fullmatch(first) and _int_digits(float(first)) >= 6) else ""
-    y, x, swapped = classify_pair(big[0], big[1], where=where)
-    return pid, y, x, swapped
+    x, y, swapped = gk_pairs(big[0], big[1], where=where)
+    return pid, float(y), float(x), bool(swapped)
 
 
 def parse_corner_text(text: str, *, source: str = "拐点坐标") -> list[CornerPermit]:
@@ -198,8 +170,9 @@ def _restarts(pid: str, ids: list[str]) -> bool:
 def _check_meta(name: str, value: str, *, where: str) -> None:
     if name == "zone":
         nums = _NUMBER.findall(value)
-        if nums and int(float(nums[0])) != ZONE:
-            raise CRSError(f"{where}：带号为 {nums[0]}，不是代县所在的 3 度带第 {ZONE} 带；请转换为第 38 带坐标后再导入")
+        why = zone_problem(zone=int(float(nums[0])), where=f"{where}：") if nums else None
+        if why:
+            raise CRSError(why)
     if name == "datum" and re.search(r"1980|西安|54|北京|WGS", value, re.I) and "2000" not in value:
         raise CRSError(f"{where}：坐标系为「{value}」，本程序只接受 CGCS2000（2000 国家大地坐标系）3 度带坐标")
 

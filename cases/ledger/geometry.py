@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from cases.ledger.corners import looks_like_corners, parse_corner_list
-from geo.crs import diagnose_lonlat
+from geo.crs import diagnose_extent
 from geo.errors import CasemapError
 from geo.repair import make_valid_polygon
 
@@ -90,8 +90,8 @@ def check_geometry(geom: shapely.Geometry, *, county: shapely.Geometry | None) -
                 n = len(set(map(tuple, np.asarray(ring.coords))))
                 if n < 3:
                     raise ValueError(f"面的一个环只有 {n} 个不同的点，至少需要 3 个点")
-    x0, y0, x1, y1 = geom.bounds
-    why = diagnose_lonlat(x0, y0) or diagnose_lonlat(x1, y1)
+    x0, y0, _, _ = geom.bounds
+    why = diagnose_extent(geom.bounds)
     if why:
         raise ValueError(why)
     notes = []

@@ -8,7 +8,7 @@ with ``store.upsert_cases`` only when no row is bad (``dry_run`` only reports wh
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,8 +20,9 @@ from cases.ledger.layout import COUNT_FIELDS, GEOMETRY_REF, GEOMETRY_SHEET, LABE
 from cases.ledger.read import Grid, read_workbook
 from cases.ledger.rows import LedgerRow, RowResult, case_id_for, row_to_case
 from cases.ledger.values import blank, to_text, to_township, township_in
-from cases.model import FIELD_LABELS, KINDS, Case
-from geo.errors import LedgerFormatError, RowErrors
+from cases.model import FIELD_LABELS, KINDS, Case, case_diff
+from cases.store import CaseStore
+from geo.errors import LedgerCellError, LedgerFormatError, RowErrors
 
 Progress = Callable[[float, str], None]
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
@@ -276,7 +277,7 @@ def _attach_geofile(rows: list[LedgerRow], index: dict[str, shapely.Geometry] | 
         cands = [_key_text(row.values.get("case_id")), _key_text(row.values.get("seq"))]
         try:
             town = to_township(row.values.get("township")) or row.township_hint
-        except ValueError:
+        except LedgerCellError:
             town = None
         seq = row.values.get("seq")
         if town and not blank(seq) and to_text(seq).isdigit():
@@ -317,21 +318,10 @@ def case_changes(old: Case | None, new: Case) -> list[str]:
     """Chinese labels of the fields that differ between a stored case and its imported version."""
     if old is None:
         return []
-    out = []
-    for f in fields(Case):
-        if f.name in ("version", "updated_at", "updated_by"):
-            continue
-        a, b = getattr(old, f.name), getattr(new, f.name)
-        if f.name == "geometry":
-            same = (a is None) == (b is None) and (a is None or shapely.equals_exact(a, b, 1e-9))
-        else:
-            same = a == b or (a in (None, "") and b in (None, ""))
-        if not same:
-            out.append(FIELD_LABELS.get(f.name, "位置" if f.name == "geometry" else f.name))
-    return out
+    return [FIELD_LABELS.get(name, "位置" if name == "geometry" else name) for name in case_diff(old, new)]
 
 
-def store_lookup(store) -> Callable[[str], Case | None]:
+def store_lookup(store: CaseStore) -> Callable[[str], Case | None]:
     """A case-by-id lookup on ``store`` that returns None for unknown ids."""
     ids = set(store.cases()["case_id"])
     return lambda cid: store.get_case(cid) if cid in ids else None
@@ -352,7 +342,7 @@ def plan_import(parsed: ParsedLedger, lookup: Callable[[str], Case | None]) -> t
     return added, changed, unchanged
 
 
-def import_ledger(store, path: str | os.PathLike, *, kind: str | None = None, geometry: str | os.PathLike | None = None,
+def import_ledger(store: CaseStore, path: str | os.PathLike, *, kind: str | None = None, geometry: str | os.PathLike | None = None,
                   key: str | None = None, dry_run: bool = False, user: str = "台账导入", max_bytes: int | None = None,
                   progress: Progress | None = None) -> ImportReport:
     """Read ``path`` and upsert its cases into ``store``, all or nothing.

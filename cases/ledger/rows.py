@@ -30,7 +30,8 @@ from cases.ledger.values import (
 )
 from cases.model import COUNTY, LAND, MINING, STATUSES, Case, consistency_notes
 from cases.ledger.summary import extract_facts
-from geo.crs import gk_to_lonlat
+from geo.crs import gk_pairs, gk_to_lonlat
+from geo.errors import LedgerCellError
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "seq": to_int, "filing_date": to_date, "found_date": to_date, "criminal_persons": to_count,
@@ -115,8 +116,8 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
         if name in _CONVERT:
             try:
                 v[name] = _CONVERT[name](raw)
-            except ValueError as exc:
-                res.errors.append(f"{row.where(name)}：{exc}")
+            except LedgerCellError as exc:
+                res.errors.append(f"{row.where(name)}：{exc.reason}")
         elif name in _TEXT:
             v[name] = to_text(raw)
     kind = v.get("kind") or row.kind
@@ -214,9 +215,7 @@ def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county) -> tuple
             geom = lonlat_point(vals.get("lon"), vals.get("lat"))
         elif not blank(vals.get("gk_x")) and not blank(vals.get("gk_y")):
             src = "gk_x"
-            from cases.ledger.corners import classify_pair
-
-            y, x, swapped = classify_pair(float(to_text(vals["gk_x"])), float(to_text(vals["gk_y"])), where=f"第 {row.row} 行")
+            x, y, swapped = gk_pairs(float(to_text(vals["gk_x"])), float(to_text(vals["gk_y"])), where=f"第 {row.row} 行")
             lon, lat = gk_to_lonlat(x, y)
             geom = shapely.Point(float(lon), float(lat))
             if swapped:

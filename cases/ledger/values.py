@@ -1,4 +1,4 @@
-"""Cell values of a ledger row → typed case values; each converter raises ValueError with a Chinese reason."""
+"""Cell values of a ledger row → typed case values; each converter raises LedgerCellError with a Chinese reason."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import shapely
 from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, TOWNSHIPS, parse_date, township_name
 from cases.ledger.summary import extract_fine_wan, parse_area_mu
 from geo.crs import diagnose_lonlat
-from geo.errors import ValidationError
+from cases.text import value_text
+from geo.errors import LedgerCellError, ValidationError
 
 _TRUE = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "已", "已验收", "达标", "已达标", "已销号", "通过", "合格"}
 _FALSE = {"否", "×", "✗", "✘", "n", "no", "false", "0", "未", "未验收", "不达标", "未达标", "未销号", "无", "-", "/"}
@@ -26,17 +27,7 @@ def blank(v: Any) -> bool:
 
 def to_text(v: Any) -> str:
     """Text kept verbatim (outer whitespace trimmed); whole numbers lose their ``.0``; dates → ISO."""
-    if blank(v):
-        return ""
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v).strip()
+    return value_text(v, strip=True)
 
 
 def to_date(v: Any) -> dt.date | None:
@@ -50,14 +41,14 @@ def to_date(v: Any) -> dt.date | None:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         if 20000 <= v <= 80000:
             return _EXCEL_EPOCH + dt.timedelta(days=int(v))
-        raise ValueError(f"数值 {v:g} 不是日期")
+        raise LedgerCellError(f"数值 {v:g} 不是日期", value=v)
     text = unicodedata.normalize("NFKC", str(v)).strip()
     if re.fullmatch(r"\d{5}(\.0+)?", text) and 20000 <= float(text) <= 80000:
         return _EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
     try:
         return parse_date(text, field_label="日期")
     except ValidationError as exc:
-        raise ValueError(f"「{v}」不是有效日期，应为 2019-06-04、2019.6.4 或 2019年6月4日") from exc
+        raise LedgerCellError(f"「{v}」不是有效日期，应为 2019-06-04、2019.6.4 或 2019年6月4日", value=v) from exc
 
 
 def to_count(v: Any) -> int:
@@ -65,16 +56,16 @@ def to_count(v: Any) -> int:
     if blank(v):
         return 0
     if isinstance(v, bool):
-        raise ValueError(f"「{v}」不是人数")
+        raise LedgerCellError(f"「{v}」不是人数", value=v)
     text = unicodedata.normalize("NFKC", str(v)).strip().rstrip("人名个")
     if text in ("无", "-", "/"):
         return 0
     try:
         f = float(text)
     except ValueError:
-        raise ValueError(f"「{v}」不是人数，应填整数（如 2）") from None
+        raise LedgerCellError(f"「{v}」不是人数，应填整数（如 2）", value=v) from None
     if f < 0 or not f.is_integer():
-        raise ValueError(f"「{v}」不是人数，应填非负整数")
+        raise LedgerCellError(f"「{v}」不是人数，应填非负整数", value=v)
     return int(f)
 
 
@@ -83,9 +74,9 @@ def to_area(v: Any) -> float | None:
     try:
         a = parse_area_mu(v)
     except ValueError:
-        raise ValueError(f"「{v}」不是亩数，应填数字（如 12.5 或 12.5亩）") from None
+        raise LedgerCellError(f"「{v}」不是亩数，应填数字（如 12.5 或 12.5亩）", value=v) from None
     if a is not None and a < 0:
-        raise ValueError(f"亩数不能为负数（{v}）")
+        raise LedgerCellError(f"亩数不能为负数（{v}）", value=v)
     return a
 
 
@@ -95,7 +86,7 @@ def to_fine(v: Any) -> float:
         return 0.0
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         if v < 0:
-            raise ValueError(f"罚款不能为负数（{v}）")
+            raise LedgerCellError(f"罚款不能为负数（{v}）", value=v)
         return float(v)
     text = unicodedata.normalize("NFKC", str(v)).strip()
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(万元|万|元)?", text)
@@ -103,7 +94,7 @@ def to_fine(v: Any) -> float:
         return float(m[1]) / (10000.0 if m[2] == "元" else 1.0)
     fine = extract_fine_wan("罚款" + text)
     if fine is None:
-        raise ValueError(f"「{v}」不是罚款金额，应填万元数（如 12.5）")
+        raise LedgerCellError(f"「{v}」不是罚款金额，应填万元数（如 12.5）", value=v)
     return fine
 
 
@@ -118,7 +109,7 @@ def to_bool(v: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"「{v}」应只填“是”或“否”")
+    raise LedgerCellError(f"「{v}」应只填“是”或“否”", value=v)
 
 
 def to_int(v: Any) -> int | None:
@@ -129,9 +120,9 @@ def to_int(v: Any) -> int | None:
     try:
         f = float(text)
     except ValueError:
-        raise ValueError(f"「{v}」不是序号，应填整数") from None
+        raise LedgerCellError(f"「{v}」不是序号，应填整数", value=v) from None
     if not f.is_integer():
-        raise ValueError(f"「{v}」不是序号，应填整数")
+        raise LedgerCellError(f"「{v}」不是序号，应填整数", value=v)
     return int(f)
 
 
@@ -146,12 +137,17 @@ def to_category(v: Any) -> int | None:
     for k in CATEGORIES:
         if text in (CATEGORIES[k], CATEGORY_SHORT[k]):
             return k
-    raise ValueError(f"「{v}」不是违法类别，应填 1–10（1–5 用地，6–10 采矿）或类别名称")
+    raise LedgerCellError(f"「{v}」不是违法类别，应填 1–10（1–5 用地，6–10 采矿）或类别名称", value=v)
 
 
 def to_township(v: Any) -> str | None:
     """责任乡镇: one of the county's townships, also without 镇/乡 ("峨口" → 峨口镇); blank → None."""
-    return None if blank(v) else township_name(to_text(v))
+    if blank(v):
+        return None
+    try:
+        return township_name(to_text(v))
+    except ValidationError as exc:
+        raise LedgerCellError(str(exc), value=v) from None
 
 
 def township_in(text: str) -> str | None:
@@ -167,7 +163,7 @@ def to_status(v: Any) -> str | None:
     text = to_text(v).strip()
     if text in STATUSES:
         return text
-    raise ValueError(f"「{v}」不是办理状态，应为：{' → '.join(STATUSES)}")
+    raise LedgerCellError(f"「{v}」不是办理状态，应为：{' → '.join(STATUSES)}", value=v)
 
 
 def to_kind(v: Any) -> str | None:
@@ -179,11 +175,15 @@ def to_kind(v: Any) -> str | None:
         return LAND
     if text in (MINING, "采矿", "违法采矿", "非法采矿", "非法违法采矿"):
         return MINING
-    raise ValueError(f"「{v}」不是案件类型，应为“用地”或“采矿”")
+    raise LedgerCellError(f"「{v}」不是案件类型，应为“用地”或“采矿”", value=v)
 
 
 def lonlat_point(lon: Any, lat: Any) -> shapely.Geometry:
-    """A point from 经度/纬度 cells; ValueError when swapped, metres, or outside the county box."""
+    """A point from 经度/纬度 cells; ValueError when swapped, metres, or outside the county box.
+
+    The diagnosis is :func:`geo.crs.diagnose_lonlat`, built on the one lon/lat-vs-metres rule
+    :func:`geo.crs.classify_pairs`.
+    """
     try:
         x, y = float(unicodedata.normalize("NFKC", to_text(lon))), float(unicodedata.normalize("NFKC", to_text(lat)))
     except ValueError:

@@ -27,6 +27,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from cases.ledger.layout import EXTRA_COLUMNS, EXTRA_GROUP, GEOMETRY_REF, GEOMETRY_SHEET, OFFICIAL_COLUMNS
 from cases.ledger.rows import _fine_suffix
 from cases.model import LAND, MINING, township_option
+from cases.text import date_text
 from geo.errors import LedgerFormatError
 
 TITLES = {LAND: ("附件2", "代县违法违规用地清单"), MINING: ("附件3", "代县非法违法采矿清单")}
@@ -120,7 +121,7 @@ def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str,
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=half)
     ws.merge_cells(start_row=3, start_column=half + 1, end_row=3, end_column=n_off)
     _put(ws, 3, 1, f"填报单位：{unit}", align=_LEFT, border=False, font=Font(name=_FONT, size=11))
-    _put(ws, 3, half + 1, f"填报时间：{when.year}年{when.month}月{when.day}日",
+    _put(ws, 3, half + 1, f"填报时间：{date_text(when)}",
          align=Alignment(horizontal="right", vertical="center"), border=False, font=Font(name=_FONT, size=11))
     top = 4
     _header(ws, official, extras, top, depth)

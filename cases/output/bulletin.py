@@ -21,6 +21,7 @@ from cases.model import CLOSED_STATUS, KINDS, STATUSES
 from cases.output.figures import save_figure
 from cases.output.snapshots import SnapshotRequest, render_snapshot
 from cases.stats import TOTAL, township_stats
+from cases.store import CaseStore
 from cases.text import date_text
 from geo.errors import ValidationError
 
@@ -117,7 +118,7 @@ def _case_rows(cases: pd.DataFrame, ids, extra: dict[str, list] | None = None) -
     return out
 
 
-def changes_since(store, cases: pd.DataFrame, *, since: dt.date, day: dt.date) -> tuple[pd.DataFrame, ...]:
+def changes_since(store: CaseStore, cases: pd.DataFrame, *, since: dt.date, day: dt.date) -> tuple[pd.DataFrame, ...]:
     """New cases, status changes, closed cases and the count of other edits, from the audit log.
 
     The window is from the start of ``since`` to the end of ``day`` (both days included).
@@ -138,7 +139,7 @@ def changes_since(store, cases: pd.DataFrame, *, since: dt.date, day: dt.date) -
     return new, status.reset_index(drop=True), closed, pd.DataFrame({"n": [other]})
 
 
-def build_bulletin(store, *, day: dt.date, since: dt.date | None = None, issuer: str | None = None,
+def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = None, issuer: str | None = None,
                    with_map: bool = True, campaign: Campaign | None = None) -> Bulletin:
     """The bulletin of ``day`` from ``store`` (cases found on or before ``day``)."""
     from cases.service import store_notes
@@ -186,7 +187,7 @@ def build_bulletin(store, *, day: dt.date, since: dt.date | None = None, issuer:
     return b
 
 
-def _overview_png(store, day: dt.date) -> bytes:
+def _overview_png(store: CaseStore, day: dt.date) -> bytes:
     fig = render_snapshot(store, SnapshotRequest(date=day), size="A4", landscape=True, dpi=150)
     buf = io.BytesIO()
     save_figure(fig, buf, fmt="png")

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cases.store import CaseStore
 from geo.printmap.page import MM_PER_PT, Page, line_height
 from cases.output.bulletin import MAX_LIST, TABLE_COLUMNS, TITLE, Bulletin, build_bulletin
 from cases.output.figures import check_suffix, pdf_fonts
@@ -242,7 +243,7 @@ def write_pdf(b: Bulletin, path: Path | io.BytesIO) -> None:
             pdf.savefig(page.fig)
 
 
-def write_bulletin(store, out: str | os.PathLike, *, day: dt.date, since: dt.date | None = None,
+def write_bulletin(store: CaseStore, out: str | os.PathLike, *, day: dt.date, since: dt.date | None = None,
                    unit: str | None = None) -> tuple[Path, Bulletin]:
     """Write the bulletin of ``day`` to ``out`` (.docx or .pdf); return the path and the content."""
     path = check_suffix(out, (".docx", ".pdf"))

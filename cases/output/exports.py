@@ -7,9 +7,10 @@ from pathlib import Path
 
 from cases.io.exchange import export_geodata
 from cases.ledger.writer import TITLES, write_ledger
+from cases.store import CaseStore
 
 
-def export_bytes(store, fmt: str, *, township: str | None = None) -> tuple[str, bytes]:
+def export_bytes(store: CaseStore, fmt: str, *, township: str | None = None) -> tuple[str, bytes]:
     """(file name, content) of one export: ``land.xlsx``/``mining.xlsx`` (附件2/附件3) or a geodata format."""
     with tempfile.TemporaryDirectory() as tmp:
         suffix = f"_{township}" if township else ""

@@ -18,9 +18,10 @@ import shapely
 from geo.printmap.page import Page
 from cases.output.figures import check_suffix, pdf_fonts, producing_unit
 from cases.output.fonts import font_family
-from cases.text import date_text
+from cases.store import CaseStore
+from cases.text import date_text, is_missing, value_text
 from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS, TOWNSHIPS
-from geo.checks import FLAGS
+from geo.checks import FLAGS, outside_of
 from geo.crs import M2_PER_MU, lonlat_to_gk, to_area_crs
 from geo.errors import ValidationError
 from geo.printmap.sheetmap import draw_case_map
@@ -48,7 +49,7 @@ class SheetData:
     notes: list[str] = field(default_factory=list)
 
 
-def sheet_data(store, case_ids: list[str], *, unit: str, day: dt.date | None = None) -> list[SheetData]:
+def sheet_data(store: CaseStore, case_ids: list[str], *, unit: str, day: dt.date | None = None) -> list[SheetData]:
     """The sheets of ``case_ids`` (in that order); ValidationError names an unknown id."""
     from cases.service import check_store, store_notes
 
@@ -98,16 +99,11 @@ def corner_rows(geometry: gpd.GeoSeries) -> tuple[list[list[str]], int]:
     return rows[:MAX_CORNERS], len(rows)
 
 
-def _fmt(value, kind: str) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if kind == "bool":
-        return "是" if value else "否"
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    if kind == "float":
-        return f"{float(value):g}"
-    return str(value)
+def _fmt(value: object, kind: str) -> str:
+    """A ledger value of field type ``kind`` (text/int/float/date/bool) as 核查单 text; missing → ``""``."""
+    if kind == "bool" and not is_missing(value):
+        value = bool(value)
+    return value_text(value, floats="g" if kind == "float" else "plain")
 
 
 def measure_rows(data: SheetData) -> list[list[str]]:
@@ -200,12 +196,11 @@ def _outside(data: SheetData) -> gpd.GeoSeries | None:
     if data.permit is None or data.case["kind"] != "mining":
         return None
     g = to_area_crs(data.geometry)
-    p = to_area_crs(data.permit)
-    return gpd.GeoSeries([shapely.difference(g.iloc[0], p.iloc[0])], crs=g.crs)
+    return gpd.GeoSeries(outside_of(g.values, to_area_crs(data.permit).values), crs=g.crs)
 
 
 # -- writing ------------------------------------------------------------------------------------
-def township_case_ids(store, township: str) -> list[str]:
+def township_case_ids(store: CaseStore, township: str) -> list[str]:
     """Ids of the cases declared in ``township``, sorted; ValidationError for an unknown township."""
     if township not in TOWNSHIPS:
         raise ValidationError(f"乡镇「{township}」无效，应为：{'、'.join(TOWNSHIPS)}")
@@ -217,7 +212,7 @@ def township_case_ids(store, township: str) -> list[str]:
     return ids
 
 
-def write_sheets(store, out: str | os.PathLike | io.BytesIO, case_ids: list[str], *, unit: str | None = None,
+def write_sheets(store: CaseStore, out: str | os.PathLike | io.BytesIO, case_ids: list[str], *, unit: str | None = None,
                  day: dt.date | None = None, dpi: float = 150) -> int:
     """Write one A4 check sheet per case into one PDF (an atlas when several); return the page count."""
     from matplotlib.backends.backend_pdf import PdfPages

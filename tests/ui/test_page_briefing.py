@@ -9,8 +9,9 @@ from PIL import Image
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from cases.service import get_store, store_notes
-from geo.printmap.snapshot import MapContent, outside_parts
+from cases.service import app_store, store_notes
+from geo.checks import outside_parts
+from geo.printmap.snapshot import MapContent
 from tests.ui.conftest import page_app
 from ui.export_buttons import snapshot_maker
 
@@ -32,7 +33,7 @@ class TestBriefingPage:
         assert "**将导出 110 个案件**（全县）" in [m.value for m in at.markdown]
 
     def test_township_and_filters_set_what_is_exported(self, demo_db):
-        store = get_store(demo_db)
+        store = app_store(demo_db)
         cases = store.cases()
         expected = int(((cases["township"] == "峨口镇") & (cases["kind"] == "mining")).sum())
         at = page_app("page_briefing").run()
@@ -43,7 +44,7 @@ class TestBriefingPage:
         assert "下载地图 PDF" in labels(at)
 
     def test_atlas_button_counts_the_township_cases(self, demo_db):
-        cases = get_store(demo_db).cases()
+        cases = app_store(demo_db).cases()
         n = int((cases["township"] == "峪口乡").sum())
         at = page_app("page_briefing").run()
         at.selectbox(key="brf_atlas_town").set_value("峪口乡").run()
@@ -62,7 +63,7 @@ class TestBriefingPage:
 
 class TestExportButtons:
     def test_snapshot_maker_returns_a_png_of_the_page_size(self, demo_db):
-        store = get_store(demo_db)
+        store = app_store(demo_db)
         cases = store.cases()
         shown = cases[cases["township"] == "峨口镇"]
         content = MapContent(cases=shown, townships=store.townships(), permits=store.permits(), county=store.county(),

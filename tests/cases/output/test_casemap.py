@@ -17,7 +17,7 @@ from cases.output.casemap import LAYER_NAMES, build_case_map, case_id_from_toolt
 from geo.webmap.maps import build_check_map, view_for_bounds
 from geo.webmap.assets import ALL_FILES, external_refs, inline_assets, served_assets
 
-STATIC = Path(__file__).resolve().parents[2] / "static"
+STATIC = Path(__file__).resolve().parents[3] / "static"
 
 
 def shows(html: str, text: str) -> bool:

@@ -15,7 +15,7 @@ from cases.cli.main import main
 from cases.model import TOWNSHIPS
 from tests.conftest import E0, N0
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 KEYS = ["case_id", "township", "townships", "area_m2", "area_mu", "permit_no", "outside_area_m2",
         "outside_area_mu", "max_outside_distance_m", "flags"]
 
