@@ -11,7 +11,13 @@ from pathlib import Path
 import streamlit as st
 
 from ui import (
-    page_briefing, page_cases, page_check, page_import, page_map, page_stats, page_timeline,
+    page_briefing,
+    page_cases,
+    page_check,
+    page_import,
+    page_map,
+    page_stats,
+    page_timeline,
 )
 
 # A local favicon: a Material icon would be fetched from the internet.

@@ -9,16 +9,15 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from bench._timing import best_of
 from cases.demo import init_demo
 from cases.store import open_store
 from geo.checks import check_cases
-from bench._timing import best_of
 
 
 def replicate(cases: gpd.GeoDataFrame, n: int, seed: int = 1) -> gpd.GeoDataFrame:

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from cases.filters import ANY_FLAG, CaseFilter, filter_mask
-from cases.service import check_store, app_store
 from cases.output.casemap import build_case_map
+from cases.service import app_store, check_store
 from geo.webmap.assets import external_refs, inline_assets
+
+ROOT = Path(__file__).resolve().parent.parent
 
 STATIC = ROOT / "static"
 
@@ -108,7 +108,7 @@ def main() -> None:
             s_paint = paint_seconds(map_html(small, s_cases, s_checks, assets), tmp)
             b_paint = paint_seconds(inline_html, tmp)
 
-    mb = lambda n: len(n.encode("utf-8")) / 1e6  # noqa: E731
+    mb = lambda n: len(n.encode("utf-8")) / 1e6
     print(f"store filled with {len(cases)} cases in {t_fill:.1f} s")
     rows = [
         ("load cases (s)", s_load, load),

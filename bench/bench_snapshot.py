@@ -18,17 +18,16 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-
-from cases.output.figures import save_figure
-from cases.output.snapshots import SnapshotRequest, render_snapshot
+from bench._timing import best_of
 from cases.demo import init_demo
+from cases.output.figures import save_figure
 from cases.output.fonts import font_family
+from cases.output.snapshots import SnapshotRequest, render_snapshot
 from cases.service import store_notes
 from cases.store import open_store
-from geo.crs import AREA_CRS, STORAGE_CRS
 from geo.checks import outside_parts
+from geo.crs import AREA_CRS, STORAGE_CRS
 from geo.printmap.snapshot import MapContent, snapshot_figure
-from bench._timing import best_of
 
 LIMIT_S = 3.0
 #: Set to a path to keep the township map for a look (python -c "import bench…").

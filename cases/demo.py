@@ -14,7 +14,7 @@ import shapely
 from shapely import affinity
 from shapely.geometry import Point, box
 
-from cases.model import CATEGORY_SHORT, STATUSES, Case, Permit, TOWNSHIPS
+from cases.model import CATEGORY_SHORT, STATUSES, TOWNSHIPS, Case, Permit
 from cases.store import CaseStore
 from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS
 

@@ -174,7 +174,7 @@ class Case:
         """Return the case as a flat dict (geometry kept as a shapely object)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def with_changes(self, **changes: Any) -> "Case":
+    def with_changes(self, **changes: Any) -> Case:
         """Return a copy with ``changes`` applied (not validated)."""
         return replace(self, **changes)
 

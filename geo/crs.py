@@ -1,4 +1,10 @@
-"""Coordinate reference systems of casemap, named in one place, and coordinate sanity checks."""
+"""Coordinate reference systems of casemap, named in one place, and coordinate sanity checks.
+
+The zone (:data:`ZONE`, :data:`CENTRAL_MERIDIAN`) is named here only.  :func:`classify_pairs` is the
+one rule telling Gauss-Krüger metres from lon/lat (and a swapped pair); :func:`zone_problem` is the
+one zone check; :func:`require_crs` holds the one "no CRS" message.  Everything else here (pasted
+text, 拐点, ledger cells, files read) is built on these.
+"""
 
 from __future__ import annotations
 

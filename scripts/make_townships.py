@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 import geopandas as gpd
 
 from geo.boundaries import approximate_townships
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import mimetypes
 import os
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import pandas as pd
@@ -14,8 +14,8 @@ import streamlit as st
 from cases.service import app_store, check_store, store_notes
 from cases.store import SQLiteStore, default_db_path
 from geo.errors import CasemapError
-from geo.webmap.layers import GCJ02_WARNING, Basemap, basemaps
 from geo.webmap.assets import AssetUrls, inline_assets, served_assets
+from geo.webmap.layers import GCJ02_WARNING, Basemap, basemaps
 
 #: session_state keys, in one place.
 KEY_USER = "user"

@@ -16,8 +16,8 @@ from cases.output.figures import producing_unit, save_figure
 from cases.output.fonts import font_family
 from cases.service import store_notes
 from cases.text import date_text
-from geo.errors import CasemapError
 from geo.checks import outside_parts
+from geo.errors import CasemapError
 from geo.printmap.snapshot import MapContent, snapshot_figure
 from ui import common
 

@@ -10,8 +10,8 @@ import streamlit as st
 from shapely.geometry import shape
 from streamlit_folium import st_folium
 
-from cases.io.pasted import parse_coordinate_text
 from cases.io.geodata import read_layer
+from cases.io.pasted import parse_coordinate_text
 from geo.errors import CasemapError, GeometryError
 from geo.webmap.maps import build_check_map
 from ui import common

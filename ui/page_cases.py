@@ -9,8 +9,19 @@ import pandas as pd
 import streamlit as st
 
 from cases.model import (
-    CATEGORIES, CATEGORY_SHORT, COUNTY, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES, TOWNSHIPS, Case,
-    LedgerField, category_kind, consistency_notes, validate_case,
+    CATEGORIES,
+    CATEGORY_SHORT,
+    COUNTY,
+    FIELD_LABELS,
+    KINDS,
+    LEDGER_FIELDS,
+    STATUSES,
+    TOWNSHIPS,
+    Case,
+    LedgerField,
+    category_kind,
+    consistency_notes,
+    validate_case,
 )
 from geo.errors import CasemapError, ConflictError
 from ui import common

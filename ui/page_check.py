@@ -8,9 +8,8 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.checks import FLAGS, check_cases
+from geo.checks import FLAGS, check_cases, outside_part
 from geo.crs import STORAGE_CRS
-from geo.checks import outside_part
 from geo.webmap.maps import build_check_map
 from ui import common
 from ui.export_buttons import snapshot_download

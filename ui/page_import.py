@@ -9,10 +9,10 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from cases.output.exports import export_bytes
 from cases.ledger.importer import ParsedLedger, import_ledger, plan_import, read_ledger, store_lookup
 from cases.ledger.permits import import_permits, read_permits
 from cases.model import TOWNSHIPS
+from cases.output.exports import export_bytes
 from geo.errors import CasemapError
 from ui.common import db_path, show_error, show_notes, store, user_name, version
 

@@ -11,9 +11,9 @@ from streamlit_folium import st_folium
 
 from cases.filters import ANY_FLAG, CaseFilter, describe_filter, filter_mask
 from cases.model import CATEGORIES, CATEGORY_SHORT, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES, TOWNSHIPS
+from cases.output.casemap import HIGHLIGHT_FLAGS, LAYER_NAMES, build_case_map, case_id_from_tooltip
 from cases.text import value_text
 from geo.checks import FLAGS
-from cases.output.casemap import HIGHLIGHT_FLAGS, LAYER_NAMES, build_case_map, case_id_from_tooltip
 from geo.webmap.maps import LEGEND_WIDTH_PX, view_for_bounds
 from ui import common
 from ui.export_buttons import snapshot_download

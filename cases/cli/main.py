@@ -75,8 +75,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print the per-township statistics of the store."""
     from cases.service import store_notes
-    from cases.store import open_store
     from cases.stats import township_stats, with_chinese_headers
+    from cases.store import open_store
 
     store = open_store(args.db)
     table = township_stats(store.cases())

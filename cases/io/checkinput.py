@@ -7,10 +7,16 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from cases.io.geodata import (
-    CASE_REQUIRED, PERMIT_REQUIRED, labels_for, parse_date_column, prepare_geometries, read_layer,
+    CASE_REQUIRED,
+    PERMIT_REQUIRED,
+    geodata_layers,
+    labels_for,
+    parse_date_column,
+    prepare_geometries,
+    read_geodata,
+    read_layer,
     require_columns,
 )
 from cases.model import CATEGORIES, KINDS, category_kind
@@ -22,21 +28,10 @@ EXPORT_CASE_LAYERS = ("cases_polygon", "cases_point")
 EXPORT_PERMIT_LAYER = "permits"
 
 
-def _layers_of(path: Path) -> list[str]:
-    try:
-        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError):  # reported by read_layer
-        return []
-
-
-def _layer_is(path: Path, layer: str, tag: str) -> bool:
-    """True when ``layer`` holds cases (case_id, kind, category) or, for ``tag`` permit, permits (permit_no, no case_id)."""
-    try:
-        fields = set(pyogrio.read_info(path, layer=layer)["fields"])
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError):
-        return False
+def _holds(fields: tuple[str, ...], tag: str) -> bool:
+    """True when a layer with ``fields`` holds cases (case_id, kind, category) or, for ``tag`` permit, permits."""
     if tag == "case":
-        return {"case_id", "kind", "category"} <= fields
+        return {"case_id", "kind", "category"} <= set(fields)
     return "permit_no" in fields and "case_id" not in fields
 
 
@@ -44,18 +39,14 @@ def _read_export_aware(path: str | Path, *, what: str, layers: tuple[str, ...], 
     """Read a case or permit file; from a casemap export only its case (or permit) layers/features.
 
     A GeoPackage or .shp.zip written by ``python -m cases export`` holds ``cases_polygon``,
-    ``cases_point`` and ``permits``; its GeoJSON marks each feature with ``layer`` = case/permit.
+    ``cases_point`` and ``permits``; its KML/KMZ one folder per kind; its GeoJSON marks each feature
+    with ``layer`` = case/permit.  Other files: their first layer.
     """
-    path = Path(path)
-    have = _layers_of(path) if path.exists() else []
+    have = geodata_layers(path)
     wanted = [n for n in layers if n in have]
     if not wanted and len(have) > 1:  # e.g. a KML with one folder per kind: every layer of the right sort
-        wanted = [n for n in have if _layer_is(path, n, tag)]
-    if wanted:
-        frames = [read_layer(path, what=what, layer=n) for n in wanted]
-        frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
-    else:
-        frame = read_layer(path, what=what)
+        wanted = [n for n, fields in have.items() if _holds(fields, tag)]
+    frame = read_geodata(path, what=what, layers=wanted or list(have)[:1] or None).frame
     if "layer" in frame and frame["layer"].isin(["case", "permit"]).all() and len(frame):
         frame = frame[frame["layer"] == tag].drop(columns="layer").reset_index(drop=True)
     return frame

@@ -10,7 +10,8 @@ Export (:func:`export_geodata`), by the output's suffix:
 - ``.kml``/``.kmz``: folders 违法违规用地 / 非法违法采矿 / 采矿许可证 (see :mod:`cases.io.kml`).
 
 Import (:func:`read_geo_table`) reads any of these (and other GeoPackage/Shapefile/GeoJSON files with
-a CRS) into a lon/lat GeoDataFrame, mapping short Shapefile names back.
+a CRS) through the one geodata reader :func:`cases.io.geodata.read_geodata`, mapping short Shapefile
+names back.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 import shapely
 
 from cases.io.files import max_import_bytes
@@ -189,7 +189,7 @@ def _kml(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> bytes:
     return to_bytes(root)
 
 
-def ET_sub(doc, name: str):  # noqa: N802 — a folder with a name
+def ET_sub(doc, name: str):
     """A KML Folder named ``name`` under ``doc``."""
     from xml.etree import ElementTree as ET
 
@@ -213,6 +213,6 @@ def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> 
     frame = frame.rename(columns={k: v for k, v in SHP_BACK.items() if k in frame.columns})
     permit = pd.Series(read.layers, index=frame.index, dtype=object).str.lower().str.contains("permit")
     if permit.any():
-        tag = pd.Series("permit", index=frame.index, dtype=object)
-        frame["layer"] = tag.where(permit, frame["layer"] if "layer" in frame.columns else None)
+        given = frame["layer"] if "layer" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        frame["layer"] = given.mask(permit & given.isna(), "permit")
     return frame, read.notes

@@ -5,6 +5,33 @@ text, one "字段：值" per line (Google Earth turns newlines into line breaks;
 and ``ExtendedData`` keeps every attribute under its casemap name for a lossless read back.  Values
 holding ``<`` or ``&`` are HTML-escaped in the description so that markup is shown as text.
 Coordinates are CGCS2000 lon/lat written as KML's WGS84 (they differ by well under a metre).
+
+Why the writer is hand-made (checked by writing through pyogrio with both GDAL drivers): they write
+ExtendedData only as ``<SchemaData>/<SimpleData name=…>``, so the Chinese ``<displayName>`` that
+奥维 and Google Earth show beside each casemap field is lost; pyogrio cannot hand them a style table,
+so no shared ``<Style id="land|mining|permit">`` (用地 red, 采矿 orange, 许可证 blue) is written —
+LIBKML turns an ``OGR_STYLE`` of ``@land`` into a ``styleUrl`` pointing at nothing and keeps
+``OGR_STYLE`` as a data field; and LIBKML writes each layer as a nested ``<Document>``, not the
+``<Folder>`` per kind that 奥维 lists.  (The plain-text, HTML-free "字段：值" description itself
+could be passed to a driver as a column; it is built here with the rest of the placemark.)
+
+Why the reader is hand-made too (checked against pyogrio 0.13 / GDAL 3.12 with LIBKML, which does
+read ExtendedData, folders as layers, Chinese text and KMZ): on casemap's own KML/KMZ exports it
+gives the same attributes and geometries, but on the inputs the reader must explain it does not —
+
+- an unclosed ring makes the whole file fail (shapely: "Points of LinearRing do not form a closed
+  linestring") or, with ``on_invalid="fix"``, is closed silently: no note naming the placemark;
+- a ring of 2 distinct points comes back as a degenerate polygon, not as an error naming it;
+- placemarks are split into one layer per folder with loose placemarks first, so document order
+  (``第 n 个地标`` in messages) is lost for files mixing both or nesting folders;
+- it adds its own fields (``id``, ``Name`` for ``name``, ``timestamp``, ``begin``, ``end``,
+  ``altitudeMode``, ``tessellate``, ``extrude``, ``visibility``, ``drawOrder``, ``icon``) that
+  clash with user fields of those names and would be listed as the file's fields;
+- a KMZ without a .kml inside is "not recognized as being in a supported file format" instead of
+  naming what the KMZ holds; coordinates come back with z.
+
+The reader is used by the one geodata reader, :func:`cases.io.geodata.read_geodata`, for every
+.kml/.kmz path (import, ``check``, uploads).
 """
 
 from __future__ import annotations
@@ -13,11 +40,11 @@ import html
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 from xml.etree import ElementTree as ET
 
-import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
@@ -59,7 +86,12 @@ def _geometry(parent: ET.Element, g: shapely.Geometry) -> None:
 
 def placemark(folder: ET.Element, *, name: str, style: str, geom: shapely.Geometry,
               shown: list[tuple[str, Any]], data: dict[str, tuple[str, Any]]) -> None:
-    """Add one placemark: ``shown`` (label, value) lines in the description, ``data`` in ExtendedData."""
+    """Add one placemark: ``shown`` (label, value) lines in the description, ``data`` in ExtendedData.
+
+    Hand-made, not GDAL's KML drivers, because they cannot write ExtendedData ``<Data>`` with a
+    Chinese ``displayName`` beside the casemap field name, nor a ``styleUrl`` to a shared style of the
+    kind; the description is plain text (HTML-free, ``<``/``&`` escaped) so that 奥维 shows it as is.
+    """
     pm = _sub(folder, "Placemark")
     _sub(pm, "name", name)
     lines = []
@@ -78,7 +110,11 @@ def placemark(folder: ET.Element, *, name: str, style: str, geom: shapely.Geomet
 
 
 def new_document(title: str) -> tuple[ET.Element, ET.Element]:
-    """A KML root and its Document, with the land / mining / permit styles."""
+    """A KML root and its Document, with the land / mining / permit styles.
+
+    Hand-made because through pyogrio GDAL's KML drivers cannot declare the shared ``<Style id=…>``
+    elements that :func:`placemark` points at (no style table can be passed; see the module docstring).
+    """
     ET.register_namespace("", KML_NS)
     root = ET.Element("kml", xmlns=KML_NS)
     doc = _sub(root, "Document")
@@ -197,6 +233,10 @@ def _placemarks(el: ET.Element, folder: str) -> Iterator[tuple[str, ET.Element]]
 
 def read_kml(path: Path, data: bytes) -> Placemarks:
     """Placemarks as dicts (name, description, ExtendedData fields, geometry), their folders, and notes.
+
+    Hand-made rather than pyogrio/LIBKML so that every unusable placemark is named in document order
+    (unclosed ring → closed with a note, ring of < 3 points, line, no geometry) and the fields are the
+    file's own (``name``, ``description``, Data/SimpleData); see the module docstring for the evidence.
 
     Each placemark's layer is the name of the nearest Folder holding it (the file's stem outside any
     folder), as GDAL names layers; rows are in document order, numbered so in messages.

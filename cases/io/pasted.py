@@ -21,7 +21,8 @@ import numpy as np
 import shapely
 from shapely.geometry import Point, Polygon
 
-from geo.crs import LONLAT as LONLAT_KIND, ZONE, classify_pairs, gk_pairs, gk_to_lonlat, in_county_box, zone_of
+from geo.crs import LONLAT as LONLAT_KIND
+from geo.crs import ZONE, classify_pairs, gk_pairs, gk_to_lonlat, in_county_box, zone_of
 from geo.errors import CRSError, GeometryError
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")

@@ -8,15 +8,25 @@ with ``store.upsert_cases`` only when no row is bad (``dry_run`` only reports wh
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import shapely
 
 from cases.io.exchange import read_geo_table
-from cases.ledger.layout import COUNT_FIELDS, GEOMETRY_REF, GEOMETRY_SHEET, LABELS, Layout, column_letter, find_layout, normalise_label
+from cases.ledger.layout import (
+    COUNT_FIELDS,
+    GEOMETRY_REF,
+    GEOMETRY_SHEET,
+    LABELS,
+    Layout,
+    column_letter,
+    find_layout,
+    normalise_label,
+)
 from cases.ledger.read import Grid, read_workbook
 from cases.ledger.rows import LedgerRow, RowResult, case_id_for, row_to_case
 from cases.ledger.values import blank, to_text, to_township, township_in

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import shapely
 
+from cases.io.exchange import read_geo_table
+from cases.io.files import read_text_file
 from cases.ledger.corners import parse_corner_text, parse_validity, rings_to_polygon
 from cases.ledger.geometry import check_geometry
-from cases.io.files import read_text_file
 from cases.ledger.read import read_workbook
 from cases.ledger.values import blank, to_date, to_text
 from cases.model import Permit
@@ -68,8 +69,6 @@ def read_permits(path: str | os.PathLike, *, county: shapely.Geometry | None = N
 
 
 def _from_geodata(path: Path, *, county, max_bytes) -> tuple[list[Permit], list[str]]:
-    from cases.io.exchange import read_geo_table
-
     frame, notes = read_geo_table(path, max_bytes=max_bytes)
     if "layer" in frame.columns:
         frame = frame[frame["layer"].fillna("permit") == "permit"]
@@ -81,7 +80,7 @@ def _from_geodata(path: Path, *, county, max_bytes) -> tuple[list[Permit], list[
         raise LedgerFormatError(f"{path.name} 中没有许可证号字段（permit_no 或 采矿许可证号）；现有字段：{have}")
     permits, errors = [], []
     for n, rec in enumerate(frame.to_dict("records"), start=1):
-        get = lambda k: rec.get(cols[k]) if cols[k] else None  # noqa: E731
+        get = lambda k, rec=rec: rec.get(cols[k]) if cols[k] else None
         no = to_text(get("permit_no"))
         label = f"{path.name} 第 {n} 个要素（{no or '无许可证号'}）"
         if not no:

@@ -17,19 +17,32 @@ Defaults when a column is absent (documented in the README, 台账导入导出):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import shapely
 
 from cases.ledger.geometry import check_geometry, parse_geometry_cell
 from cases.ledger.layout import LABELS
+from cases.ledger.summary import extract_facts
 from cases.ledger.values import (
-    blank, lonlat_point, to_area, to_bool, to_category, to_count, to_date, to_fine, to_int, to_kind, to_status,
-    to_text, to_township, township_in,
+    blank,
+    lonlat_point,
+    to_area,
+    to_bool,
+    to_category,
+    to_count,
+    to_date,
+    to_fine,
+    to_int,
+    to_kind,
+    to_status,
+    to_text,
+    to_township,
+    township_in,
 )
 from cases.model import COUNTY, LAND, MINING, STATUSES, Case, consistency_notes
-from cases.ledger.summary import extract_facts
 from geo.crs import gk_pairs, gk_to_lonlat
 from geo.errors import LedgerCellError
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import shapely
 
-from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, TOWNSHIPS, parse_date, township_name
 from cases.ledger.summary import extract_fine_wan, parse_area_mu
-from geo.crs import diagnose_lonlat
+from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, TOWNSHIPS, parse_date, township_name
 from cases.text import value_text
+from geo.crs import diagnose_lonlat
 from geo.errors import LedgerCellError, ValidationError
 
 _TRUE = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "已", "已验收", "达标", "已达标", "已销号", "通过", "合格"}

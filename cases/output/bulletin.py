@@ -10,9 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 

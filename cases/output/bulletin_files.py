@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cases.store import CaseStore
-from geo.printmap.page import MM_PER_PT, Page, line_height
 from cases.output.bulletin import MAX_LIST, TABLE_COLUMNS, TITLE, Bulletin, build_bulletin
 from cases.output.figures import check_suffix, pdf_fonts
 from cases.output.fonts import font_family
+from cases.store import CaseStore
 from geo.printmap.furniture import text_em, wrap_cjk
+from geo.printmap.page import MM_PER_PT, Page, line_height
 
 BODY_FONT, HEAD_FONT = "宋体", "黑体"
 CN_NUMBERS = "一二三四五六七八九十"

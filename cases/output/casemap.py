@@ -6,7 +6,7 @@ This is the domain's styling (colours, legend rows, tooltip text) on top of the 
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import folium
 import geopandas as gpd
@@ -19,7 +19,15 @@ from geo.checks import FLAGS
 from geo.webmap.assets import AssetUrls
 from geo.webmap.layers import Basemap, Legend, VectorLayer, encode_features
 from geo.webmap.maps import (
-    CANVAS_THRESHOLD, COUNTY_STYLE, FLAG_RED, TOOLTIP_SEP, base_map, finish, lonlat, outline_layer, permit_layer,
+    CANVAS_THRESHOLD,
+    COUNTY_STYLE,
+    FLAG_RED,
+    TOOLTIP_SEP,
+    base_map,
+    finish,
+    lonlat,
+    outline_layer,
+    permit_layer,
     township_layer,
 )
 from geo.webmap.maps import LAYER_NAMES as BASE_LAYER_NAMES

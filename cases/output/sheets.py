@@ -15,15 +15,15 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.printmap.page import Page
+from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS, TOWNSHIPS
 from cases.output.figures import check_suffix, pdf_fonts, producing_unit
 from cases.output.fonts import font_family
 from cases.store import CaseStore
 from cases.text import date_text, is_missing, value_text
-from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS, TOWNSHIPS
 from geo.checks import FLAGS, outside_of
 from geo.crs import M2_PER_MU, lonlat_to_gk, to_area_crs
 from geo.errors import ValidationError
+from geo.printmap.page import Page
 from geo.printmap.sheetmap import draw_case_map
 
 #: Corner rows listed on the sheet; a parcel with more vertices gets a note.

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +22,8 @@ from cases.output.figures import check_suffix, producing_unit, save_figure
 from cases.output.fonts import font_family
 from cases.store import CaseStore
 from cases.text import date_text
-from geo.errors import ValidationError
 from geo.checks import outside_parts
+from geo.errors import ValidationError
 from geo.printmap.snapshot import MapContent, snapshot_figure
 
 COUNTY_TITLE = "代县非法违法用地用矿案件分布图"

@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from geo.crs import to_area_crs
 from geo.printmap.furniture import (
     STYLE,
     add_lines,
@@ -23,7 +24,6 @@ from geo.printmap.furniture import (
     halo_text,
     place_labels,
 )
-from geo.crs import to_area_crs
 
 #: Smallest map width (m) around a case, so a tiny parcel keeps some surroundings.
 MIN_VIEW_M = 300.0

@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from pyproj import Transformer
 
+from geo.crs import AREA_CRS, STORAGE_CRS, to_area_crs
 from geo.printmap.furniture import (
     CRS_NOTE,
     MM_PER_INCH,
@@ -34,7 +35,6 @@ from geo.printmap.furniture import (
     place_labels,
     wrap_cjk,
 )
-from geo.crs import AREA_CRS, STORAGE_CRS, to_area_crs
 
 #: Paper size (mm) under which a parcel also gets a point symbol so it stays visible.
 MIN_PARCEL_MM = 1.6

@@ -13,7 +13,7 @@ basemaps are optional (``geo.webmap.layers.basemaps``).
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import folium
 import geopandas as gpd
@@ -24,8 +24,8 @@ from branca.element import Element
 from folium.plugins import Draw
 
 from geo.crs import STORAGE_CRS, require_crs
-from geo.webmap.layers import MAP_CSS, Basemap, DrawLocalZh, Legend, VectorLayer, encode_features, label_points
 from geo.webmap.assets import AssetUrls, localize, served_assets
+from geo.webmap.layers import MAP_CSS, Basemap, DrawLocalZh, Legend, VectorLayer, encode_features, label_points
 
 #: Switchable layers: key → Chinese name in the layer control.
 LAYER_NAMES: dict[str, str] = {"county": "县界", "townships": "乡镇界线", "permits": "采矿许可范围"}
@@ -117,7 +117,7 @@ def build_choropleth(
     cls = np.clip(np.searchsorted(edges[1:-1], v, side="right"), 0, len(CHORO_COLORS) - 1) if len(edges) > 2 \
         else np.zeros(len(v), int)
     styles = [{"color": "#444444", "weight": 1.2, "fillColor": c, "fillOpacity": 0.8} for c in CHORO_COLORS]
-    fmt = (lambda x: f"{x:,.0f}") if np.allclose(v, np.round(v)) else (lambda x: f"{x:,.2f}")  # noqa: E731
+    fmt = (lambda x: f"{x:,.0f}") if np.allclose(v, np.round(v)) else (lambda x: f"{x:,.2f}")
     texts = [f"{n} {fmt(x)}" for n, x in zip(towns["name"], v)]
     m = base_map(lonlat(county) if county is not None else towns, basemap=basemap, height=height)
     VectorLayer(encode_features(towns.geometry.values, [{"s": int(c), "t": t} for c, t in zip(cls, texts)]),
@@ -154,7 +154,7 @@ def view_for_bounds(bounds: Sequence[float], *, width_px: int = 900, height_px: 
     x0, y0, x1, y1 = (float(v) for v in bounds)
     lat = (y0 + y1) / 2
     dx = max(x1 - x0, 1e-6)
-    merc = lambda y: math.log(math.tan(math.pi / 4 + math.radians(y) / 2))  # noqa: E731
+    merc = lambda y: math.log(math.tan(math.pi / 4 + math.radians(y) / 2))
     dy = max(merc(y1) - merc(y0), 1e-8)
     zx = math.log2(width_px * 360 / (256 * dx))
     zy = math.log2(height_px * 2 * math.pi / (256 * dy))

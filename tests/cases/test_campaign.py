@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from cases.campaign import load_campaign, open_at, parse_campaign, deadline_table
+from cases.campaign import deadline_table, load_campaign, open_at, parse_campaign
 from cases.model import TOWNSHIPS
 from geo.errors import ValidationError
 

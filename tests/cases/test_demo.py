@@ -9,7 +9,7 @@ import pytest
 from cases.demo import init_demo
 from cases.model import CATEGORIES, TOWNSHIPS
 from cases.service import check_store, store_notes
-from cases.store import SQLiteStore, open_store
+from cases.store import open_store
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
-from cases.output.sheets import township_case_ids, write_sheets
 from cases.demo import init_demo
 from cases.io.exchange import export_geodata
 from cases.model import Case
+from cases.output.sheets import township_case_ids, write_sheets
 from cases.stats import township_stats
-from cases.store import SQLiteStore, open_store
+from cases.store import open_store
 from geo.errors import ValidationError
 
 

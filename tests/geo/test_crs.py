@@ -7,6 +7,7 @@ import pytest
 from pyproj import Transformer
 
 from geo import crs
+from geo.errors import CRSError, GeometryError
 
 
 def test_area_crs_declares_northing_first_but_we_use_xy():
@@ -50,3 +51,59 @@ def test_diagnose(lon, lat, expect):
         assert msg is None
     else:
         assert expect in msg
+
+
+class TestClassifyPairs:
+    def test_gk_with_x_northing_first(self):
+        kind, swapped = crs.classify_pairs(4_330_000.0, 38_400_000.0)
+        assert (kind, swapped) == (crs.GK, False)
+
+    def test_swapped_pairs_and_lonlat_are_told_apart_elementwise(self):
+        a = [4_330_000.0, 38_400_000.0, 400_000.0, 113.0, 39.0, 1.0]
+        b = [38_400_000.0, 4_330_000.0, 4_330_000.0, 39.0, 113.0, 2.0]
+        kind, swapped = crs.classify_pairs(a, b)
+        assert kind.tolist() == [crs.GK, crs.GK, crs.GK, crs.LONLAT, crs.LONLAT, ""]
+        assert swapped.tolist() == [False, True, True, False, True, False]
+
+    def test_in_county_box(self):
+        assert crs.in_county_box([113.0, 116.4], [39.0, 39.9]).tolist() == [True, False]
+
+
+class TestGkPairs:
+    def test_prefix_added_and_swap_undone(self):
+        x, y, swapped = crs.gk_pairs([4_330_000.0, 400_000.0], [400_000.0, 4_330_000.0])
+        assert x.tolist() == [4_330_000.0, 4_330_000.0]
+        assert y.tolist() == [38_400_000.0, 38_400_000.0]
+        assert swapped.tolist() == [False, True]
+
+    def test_zone_37_refused_in_chinese(self):
+        with pytest.raises(CRSError, match="第 3 行：Y 坐标 37400000.00 的带号为 37，不是代县所在的 3 度带第 38 带"):
+            crs.gk_pairs(4_330_000.0, 37_400_000.0, where="第 3 行")
+
+    def test_numbers_that_are_no_gk_pair(self):
+        with pytest.raises(GeometryError, match=r"坐标 \(1, 2\) 不是 CGCS2000 高斯-克吕格坐标"):
+            crs.gk_pairs(1.0, 2.0)
+
+
+class TestZone:
+    def test_zone_of(self):
+        assert crs.zone_of([38_400_000.0, 400_000.0, 37_999_999.0]).tolist() == [38, 0, 37]
+
+    def test_one_message_for_eastings_and_declared_zones(self):
+        assert crs.zone_problem(easting=[38_400_000.0, 400_000.0]) is None
+        assert crs.zone_problem(zone=39, where="带号行：").startswith("带号行：带号为 39，不是代县所在的 3 度带第 38 带")
+        assert "带号为 19（疑似 6 度带）" in crs.zone_problem(easting=19_500_000.0)
+
+    def test_projected_file_in_zone_37(self):
+        why = crs.diagnose_projected((37_413_000.0, 4_325_000.0, 37_414_000.0, 4_326_000.0), crs.AREA_CRS)
+        assert why.startswith("东坐标 37413000 的带号为 37，不是代县所在的 3 度带第 38 带")
+
+
+def test_extent_and_missing_crs():
+    import geopandas as gpd
+    import shapely
+
+    assert crs.diagnose_extent((113.0, 39.0, 113.01, 39.01)) is None
+    assert "不在代县范围内" in crs.diagnose_extent((113.0, 39.0, 116.4, 39.9))
+    with pytest.raises(CRSError, match="乡镇界线图层：未声明坐标系（CRS）"):
+        crs.require_crs(gpd.GeoSeries([shapely.Point(113.0, 39.0)]), what="乡镇界线图层")

@@ -40,8 +40,8 @@ def test_check_page_exports_a_pasted_parcel_with_its_outside_part(demo_db):
     import pandas as pd
     import shapely
 
-    from geo.crs import to_area_crs
     from geo.checks import outside_parts
+    from geo.crs import to_area_crs
     from tests.ui.conftest import page_app
     from ui.page_check import _subject_frame
 

@@ -6,7 +6,6 @@ and in the browser tests.
 
 from __future__ import annotations
 
-
 from streamlit.testing.v1 import AppTest
 
 from cases.model import TOWNSHIPS

@@ -6,8 +6,8 @@ import openpyxl
 
 from cases.cli.main import main
 from cases.store import SQLiteStore
+from tests.cases.ledger.test_corners import _permit_text
 from tests.cases.ledger_fixtures import EKOU, square_wkt, write_township_ledger
-from tests.cases.test_corners import _permit_text
 
 
 def _ledger(tmp_path, rows=None):

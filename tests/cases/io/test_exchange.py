@@ -13,7 +13,7 @@ import shapely
 from cases.demo import init_demo
 from cases.io.exchange import SHP_NAMES, export_geodata, read_geo_table
 from cases.ledger.importer import import_ledger
-from cases.store import SQLiteStore, open_store
+from cases.store import open_store
 from geo.errors import CRSError, LedgerFormatError, RowErrors
 from tests.cases.ledger_fixtures import EKOU, empty_store, write_township_ledger
 

@@ -9,7 +9,13 @@ import pytest
 from cases.ledger.importer import import_ledger, read_ledger
 from geo.errors import LedgerFormatError, RowErrors
 from tests.cases.ledger_fixtures import (
-    EKOU, corner_cell, empty_store, first_data_row, land_rows, square_wkt, write_township_ledger,
+    EKOU,
+    corner_cell,
+    empty_store,
+    first_data_row,
+    land_rows,
+    square_wkt,
+    write_township_ledger,
 )
 
 

@@ -12,7 +12,7 @@ from cases.demo import init_demo
 from cases.ledger.importer import import_ledger
 from cases.ledger.writer import NOTES, write_ledger
 from cases.model import Case
-from cases.store import SQLiteStore, open_store
+from cases.store import open_store
 from tests.cases.ledger_fixtures import empty_store
 
 
@@ -81,7 +81,7 @@ class TestLayout:
         from shapely.geometry import Point
 
         store = empty_store(tmp_path / "h.db")
-        mk = lambda i, text: Case(case_id=f"YD-{i}", kind="land", category=1, township="峨口镇",  # noqa: E731
+        mk = lambda i, text: Case(case_id=f"YD-{i}", kind="land", category=1, township="峨口镇",
                                   geometry=Point(113.2, 39.085), seq=i, summary=text)
         store.upsert_cases([mk(1, "短"), mk(2, "字" * 20), mk(3, "字" * 100)], user="t")
         ws = openpyxl.load_workbook(write_ledger(store.cases(), tmp_path / "h.xlsx", kind="land")).active

@@ -9,6 +9,9 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from cases.campaign import load_campaign
+from cases.cli.main import main
+from cases.demo import init_demo
 from cases.output.bulletin import (
     TITLE,
     build_bulletin,
@@ -17,9 +20,6 @@ from cases.output.bulletin import (
     progress_table,
 )
 from cases.output.bulletin_files import write_bulletin
-from cases.campaign import load_campaign
-from cases.cli.main import main
-from cases.demo import init_demo
 from cases.store import SQLiteStore, open_store
 from geo.errors import ValidationError
 

@@ -10,12 +10,12 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from cases.service import check_store, app_store
-from geo.crs import STORAGE_CRS
-from geo.webmap.layers import NO_BASEMAP, basemaps, encode_features
 from cases.output.casemap import LAYER_NAMES, build_case_map, case_id_from_tooltip, case_tooltips
-from geo.webmap.maps import build_check_map, view_for_bounds
+from cases.service import app_store, check_store
+from geo.crs import STORAGE_CRS
 from geo.webmap.assets import ALL_FILES, external_refs, inline_assets, served_assets
+from geo.webmap.layers import NO_BASEMAP, basemaps, encode_features
+from geo.webmap.maps import build_check_map, view_for_bounds
 
 STATIC = Path(__file__).resolve().parents[3] / "static"
 

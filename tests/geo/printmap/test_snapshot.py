@@ -12,6 +12,8 @@ from matplotlib.text import Text
 from PIL import Image
 
 from cases.output.fonts import font_family
+from geo.checks import outside_parts
+from geo.errors import ValidationError
 from geo.printmap.furniture import (
     CRS_NOTE,
     fit_extent,
@@ -22,8 +24,6 @@ from geo.printmap.furniture import (
     text_em,
     wrap_cjk,
 )
-from geo.errors import ValidationError
-from geo.checks import outside_parts
 from geo.printmap.snapshot import STYLE, MapContent, snapshot_figure
 from tests.conftest import E0, N0, box, frame_of, gk_frame, mine
 
