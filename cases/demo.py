@@ -14,6 +14,7 @@ import shapely
 from shapely import affinity
 from shapely.geometry import Point, box
 
+from cases.io.geodata import load_shipped_boundaries
 from cases.model import CATEGORY_SHORT, STATUSES, TOWNSHIPS, Case, Permit
 from cases.store import CaseStore
 from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS
@@ -183,8 +184,6 @@ def demo_data(townships: gpd.GeoDataFrame) -> tuple[list[Permit], list[Case]]:
 
 def init_demo(store: CaseStore, *, user: str = "示例数据生成") -> dict[str, int]:
     """(Re)fill ``store`` with the shipped boundaries and the demo permits and cases."""
-    from cases.io.geodata import load_shipped_boundaries
-
     county, towns = load_shipped_boundaries()
     permits, cases = demo_data(towns)
     store.replace_boundaries("county", county, user=user)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from cases.filters import parse_filters
 from cases.model import parse_date
+from cases.output.bulletin_files import write_bulletin
+from cases.output.sheets import township_case_ids, write_sheets
+from cases.output.snapshots import SnapshotRequest, write_snapshot
+from cases.store import open_store
 from geo.errors import ValidationError
 
 FILTER_HELP = ("筛选条件 键=值，可重复；同一键的多个值为“或”（可用逗号分隔），不同键为“且”。键：kind（land/mining 或 用地/采矿）、"
@@ -19,10 +24,6 @@ def _date(text: str | None, label: str):
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Write a map snapshot (PNG or PDF)."""
-    from cases.filters import parse_filters
-    from cases.output.snapshots import SnapshotRequest, write_snapshot
-    from cases.store import open_store
-
     store = open_store(args.db)
     request = SnapshotRequest(township=args.township, case_id=args.case, case_filter=parse_filters(args.filter),
                               title=args.title, unit=args.unit, date=_date(args.date, "--date"))
@@ -34,9 +35,6 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_sheet(args: argparse.Namespace) -> int:
     """Write the check sheet of one case, or the atlas of a township (one page per case)."""
-    from cases.output.sheets import township_case_ids, write_sheets
-    from cases.store import open_store
-
     if bool(args.case_id) == bool(args.township):
         raise ValidationError("请给出一个案件编号（sheet CASE_ID --out 文件.pdf），或用 --township 乡镇 生成该乡镇全部案件的核查单图册，二者选一")
     store = open_store(args.db)
@@ -49,9 +47,6 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Write the semimonthly bulletin (.docx or .pdf)."""
-    from cases.output.bulletin_files import write_bulletin
-    from cases.store import open_store
-
     store = open_store(args.db)
     day = _date(args.date, "--date")
     path, bulletin = write_bulletin(store, args.out, day=day, since=_date(args.since, "--since"), unit=args.unit)

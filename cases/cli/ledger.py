@@ -6,6 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from cases.io.exchange import export_geodata
+from cases.ledger.importer import import_ledger
+from cases.ledger.permits import import_permits
+from cases.ledger.writer import ledger_selection, write_ledger
+from cases.service import store_notes
+from cases.store import open_store
+from geo.errors import LedgerFormatError
+
 
 def _err() -> object:
     if hasattr(sys.stderr, "reconfigure"):
@@ -39,10 +47,6 @@ def text_progress() -> Callable[[float, str], None]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a ledger (xlsx/xls/csv or geodata) into the store, all or nothing."""
-    from cases.ledger.importer import import_ledger
-    from cases.store import open_store
-    from geo.errors import LedgerFormatError
-
     if args.key and not args.geometry:
         raise LedgerFormatError("--key 需与 --geometry 一起使用（--key 是几何文件中的关联字段）")
     store = open_store(args.db)
@@ -71,9 +75,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_import_permits(args: argparse.Namespace) -> int:
     """Import mining permits from 拐点坐标 text/xlsx or a geodata file."""
-    from cases.ledger.permits import import_permits
-    from cases.store import open_store
-
     store = open_store(args.db)
     rep = import_permits(store, args.file, user=args.user)
     out = _out()
@@ -89,9 +90,6 @@ def cmd_import_permits(args: argparse.Namespace) -> int:
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     """Write the 附件2/附件3 ledger of the store as xlsx."""
-    from cases.ledger.writer import ledger_selection, write_ledger
-    from cases.store import open_store
-
     store = open_store(args.db)
     cases = store.cases()
     path = write_ledger(cases, args.out, kind=args.kind, township=args.township)
@@ -103,10 +101,6 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write cases and permits as GeoPackage, zipped Shapefile, GeoJSON, KML or KMZ."""
-    from cases.io.exchange import export_geodata
-    from cases.service import store_notes
-    from cases.store import open_store
-
     store = open_store(args.db)
     rep = export_geodata(store, args.file, township=args.township)
     out = _out()

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import io
 import json
 import sys
 
 import pandas as pd
 
-from geo.errors import CasemapError
+from cases.cli import briefing as briefing_commands
+from cases.cli import ledger as ledger_commands
+from cases.demo import init_demo
+from cases.io.checkinput import read_case_file, read_permit_file, read_township_file
+from cases.service import APPROX_NOTE, new_empty_store, results_to_records, store_notes
+from cases.stats import township_stats, with_chinese_headers
+from cases.store import open_store
+from geo.checks import FLAGS, check_cases
+from geo.errors import CasemapError, StoreError
 
 
 def _out() -> io.TextIOBase:
@@ -39,11 +46,6 @@ def _emit(frame: pd.DataFrame, fmt: str, *, json_records: list | None = None, no
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check the cases of a file against townships, the county and permits."""
-    from cases.io.checkinput import read_case_file, read_permit_file, read_township_file
-    from cases.service import APPROX_NOTE, results_to_records
-    from cases.store import open_store
-    from geo.checks import FLAGS, check_cases
-
     cases, notes = read_case_file(args.cases_file)
     store = None
     if args.permits:
@@ -74,10 +76,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print the per-township statistics of the store."""
-    from cases.service import store_notes
-    from cases.stats import township_stats, with_chinese_headers
-    from cases.store import open_store
-
     store = open_store(args.db)
     table = township_stats(store.cases())
     if args.format == "json":
@@ -89,10 +87,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_init_demo(args: argparse.Namespace) -> int:
     """(Re)create a store holding the shipped boundaries and the demo data."""
-    from cases.demo import init_demo
-    from cases.store import open_store
-    from geo.errors import StoreError
-
     store = open_store(args.db, create=True)
     n = len(store.cases())
     if n and store.get_meta("is_demo") != "1":
@@ -110,8 +104,6 @@ def cmd_init_demo(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create a new, empty store holding the shipped county and township boundaries."""
-    from cases.service import new_empty_store
-
     store = new_empty_store(args.db)
     print(f"已新建案件库 {store.path}（含县界和乡镇界线，没有案件）；可用 import、import-permits 导入台账和许可证。")
     return 0
@@ -119,9 +111,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_load_townships(args: argparse.Namespace) -> int:
     """Replace the approximate township layer with the county's official one."""
-    from cases.io.checkinput import read_township_file
-    from cases.store import open_store
-
     towns = read_township_file(args.file, name_field=args.name_field)
     store = open_store(args.db)
     store.replace_boundaries("township", towns, user=args.user)
@@ -169,8 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_load_townships)
 
     # Sub-commands of other modules: each module has register(sub, add_db).
-    for module in ("cases.cli.ledger", "cases.cli.briefing"):
-        importlib.import_module(module).register(sub, add_db)
+    for module in (ledger_commands, briefing_commands):
+        module.register(sub, add_db)
     return p
 
 

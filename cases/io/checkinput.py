@@ -19,7 +19,8 @@ from cases.io.geodata import (
     read_layer,
     require_columns,
 )
-from cases.model import CATEGORIES, KINDS, category_kind
+from cases.model import CATEGORIES, KINDS, TOWNSHIPS, category_kind
+from geo.boundaries import normalise_township_layer
 from geo.errors import LedgerFormatError, RowErrors
 
 CASE_OPTIONAL = ("township", "permit_no", "mineral", "found_date")
@@ -127,7 +128,4 @@ def read_permit_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
 
 def read_township_file(path: str | Path, *, name_field: str = "name") -> gpd.GeoDataFrame:
     """Read an official township layer and check it names the county's townships."""
-    from cases.model import TOWNSHIPS
-    from geo.boundaries import normalise_township_layer
-
     return normalise_township_layer(read_layer(path, what="乡镇界线文件"), name_field=name_field, known=TOWNSHIPS)

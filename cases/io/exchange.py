@@ -29,6 +29,7 @@ import shapely
 
 from cases.io.files import max_import_bytes
 from cases.io.geodata import KML_SUFFIXES, read_geodata
+from cases.io.kml import new_document, placemark, to_bytes, write_kmz
 from cases.model import CATEGORY_SHORT, FIELD_LABELS, KINDS, LAND, MINING, township_option
 from geo.crs import STORAGE_CRS
 from geo.errors import LedgerFormatError
@@ -127,8 +128,6 @@ def export_geodata(store, path: str | os.PathLike, *, township: str | None = Non
         if fmt == ".kml":
             path.write_bytes(kml)
         else:
-            from cases.io.kml import write_kmz
-
             write_kmz(path, kml)
     return {"path": str(path), "cases": len(cases), "permits": len(permits), "notes": notes}
 
@@ -167,8 +166,6 @@ def _write_shp_zip(path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFram
 
 
 def _kml(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> bytes:
-    from cases.io.kml import new_document, placemark, to_bytes
-
     root, doc = new_document("代县用地用矿执法案件")
     names = {LAND: "违法违规用地", MINING: "非法违法采矿"}
     for kind in (LAND, MINING):

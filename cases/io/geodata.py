@@ -16,8 +16,9 @@ import shapely
 
 from cases.io.files import check_size
 from cases.io.kml import read_kml
+from cases.model import parse_date
 from geo.crs import STORAGE_CRS, check_in_county_box, diagnose_projected, require_crs
-from geo.errors import CasemapError, CRSError, LedgerFormatError, RowErrors
+from geo.errors import CasemapError, CRSError, LedgerFormatError, RowErrors, ValidationError
 from geo.repair import polygonal_part
 
 BOUNDARY_DIR = Path(__file__).resolve().parents[2] / "data" / "boundaries"
@@ -250,9 +251,6 @@ def prepare_geometries(frame: gpd.GeoDataFrame, *, key: str, noun: str) -> tuple
 
 def parse_date_column(values, *, labels: list[str], field: str) -> tuple[list[dt.date | None], list[str]]:
     """Parse a column of dates, returning values and one error per bad row."""
-    from cases.model import parse_date
-    from geo.errors import ValidationError
-
     out, errs = [], []
     for lab, v in zip(labels, values):
         try:

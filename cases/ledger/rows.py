@@ -25,7 +25,7 @@ import shapely
 
 from cases.ledger.geometry import check_geometry, parse_geometry_cell
 from cases.ledger.layout import LABELS
-from cases.ledger.summary import extract_facts
+from cases.ledger.summary import extract_facts, extract_fine_wan
 from cases.ledger.values import (
     blank,
     lonlat_point,
@@ -173,8 +173,6 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
     elif old is not None and "penalty" not in present:
         fine = old.fine_wan
     else:
-        from cases.ledger.summary import extract_fine_wan
-
         fine = extract_fine_wan(penalty) or 0.0
     category = v.get("category")
     if category is None:

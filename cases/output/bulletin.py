@@ -18,6 +18,7 @@ from cases.campaign import Campaign, load_campaign, open_at
 from cases.model import CLOSED_STATUS, KINDS, STATUSES
 from cases.output.figures import save_figure
 from cases.output.snapshots import SnapshotRequest, render_snapshot
+from cases.service import store_notes
 from cases.stats import TOTAL, township_stats
 from cases.store import CaseStore
 from cases.text import date_text
@@ -140,8 +141,6 @@ def changes_since(store: CaseStore, cases: pd.DataFrame, *, since: dt.date, day:
 def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = None, issuer: str | None = None,
                    with_map: bool = True, campaign: Campaign | None = None) -> Bulletin:
     """The bulletin of ``day`` from ``store`` (cases found on or before ``day``)."""
-    from cases.service import store_notes
-
     campaign = campaign or load_campaign()
     since = since or previous_bulletin_day(day)
     if since > day:

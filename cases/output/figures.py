@@ -10,6 +10,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from cases.output.fonts import cjk_font
 from cases.store import CaseStore
 from geo.errors import ValidationError
 
@@ -27,7 +28,6 @@ def pdf_fonts() -> Iterator[None]:
     """Within this block, PDFs embed the CJK font (subset) with a ToUnicode map: Chinese stays searchable."""
     import matplotlib
 
-    from cases.output.fonts import cjk_font
 
     with matplotlib.rc_context({"pdf.fonttype": cjk_font().pdf_fonttype}):
         yield

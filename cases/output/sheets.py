@@ -18,6 +18,7 @@ import shapely
 from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS, TOWNSHIPS
 from cases.output.figures import check_suffix, pdf_fonts, producing_unit
 from cases.output.fonts import font_family
+from cases.service import check_store, store_notes
 from cases.store import CaseStore
 from cases.text import date_text, is_missing, value_text
 from geo.checks import FLAGS, outside_of
@@ -51,8 +52,6 @@ class SheetData:
 
 def sheet_data(store: CaseStore, case_ids: list[str], *, unit: str, day: dt.date | None = None) -> list[SheetData]:
     """The sheets of ``case_ids`` (in that order); ValidationError names an unknown id."""
-    from cases.service import check_store, store_notes
-
     all_cases = store.cases()
     known = set(all_cases["case_id"])
     missing = [c for c in case_ids if c not in known]

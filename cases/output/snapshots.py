@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from cases.filters import CaseFilter, describe_filter, filter_mask
 from cases.output.figures import check_suffix, producing_unit, save_figure
 from cases.output.fonts import font_family
+from cases.service import check_store, store_notes
 from cases.store import CaseStore
 from cases.text import date_text
 from geo.checks import outside_parts
@@ -49,8 +50,6 @@ class SnapshotRequest:
 
 def snapshot_content(store: CaseStore, request: SnapshotRequest) -> tuple[MapContent, tuple[float, float, float, float] | None]:
     """The map content and extent (lon/lat) of ``request`` from ``store``."""
-    from cases.service import check_store, store_notes
-
     f = request.case_filter
     cases = store.cases()
     checks = check_store(store, cases=cases) if f.flags else None
