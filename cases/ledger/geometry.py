@@ -15,7 +15,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from cases.ledger.corners import looks_like_corners, parse_corner_list
 from geo.crs import diagnose_extent
-from geo.errors import CasemapError
+from geo.errors import CasemapError, LedgerCellError
 from geo.repair import make_valid_polygon
 
 _TYPE = re.compile(r"^\s*(POINT|POLYGON|MULTIPOLYGON|MULTIPOINT|LINESTRING|MULTILINESTRING|GEOMETRYCOLLECTION)\b", re.I)
@@ -27,7 +27,7 @@ _NUMBERS_ONLY = re.compile(r"[\d\s.,，;；:：、\-]*\d[\d\s.,，;；:：、\-]
 def parse_geometry_cell(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
     """A 坐标 cell as WKT (lon/lat) or a 拐点 list (``1,X,Y;2,X,Y;…``) → geometry and notes.
 
-    Raises ValueError with a Chinese reason.
+    Raises LedgerCellError with a Chinese reason (without the row, which the caller names).
     """
     text = str(text).strip()
     if _TYPE.match(text):
@@ -36,8 +36,8 @@ def parse_geometry_cell(text: str, *, label: str) -> tuple[shapely.Geometry, lis
         try:
             return parse_corner_list(text, label=label)
         except CasemapError as exc:
-            raise ValueError(str(exc).removeprefix(f"{label}：").removeprefix(f"{label} ")) from None
-    raise ValueError(f"「{text[:60]}」不是 WKT（如 POLYGON((113.0 39.0, …))）也不是拐点坐标（点号,X,Y;…）")
+            raise LedgerCellError(str(exc).removeprefix(f"{label}：").removeprefix(f"{label} ")) from None
+    raise LedgerCellError(f"「{text[:60]}」不是 WKT（如 POLYGON((113.0 39.0, …))）也不是拐点坐标（点号,X,Y;…）")
 
 
 def _parse_wkt(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
@@ -45,10 +45,10 @@ def _parse_wkt(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
         return shapely.from_wkt(text), []
     except shapely.errors.GEOSException as exc:
         if "closed" not in str(exc).lower():
-            raise ValueError(f"WKT 无法解析（{exc}）") from None
+            raise LedgerCellError(f"WKT 无法解析（{exc}）") from None
     kind = _TYPE.match(text)[1].upper()
     if kind not in ("POLYGON", "MULTIPOLYGON"):
-        raise ValueError("WKT 无法解析")
+        raise LedgerCellError("WKT 无法解析")
     body = text[text.index("(") + 1: text.rindex(")")]
     chunks = re.split(r"\)\s*\)\s*,\s*\(\s*\(", body) if kind == "MULTIPOLYGON" else [body]
     polys, notes = [], []
@@ -57,7 +57,7 @@ def _parse_wkt(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
         for m in _RING.finditer("(" + chunk.strip().strip("()") + ")" if kind == "MULTIPOLYGON" else chunk):
             pts = [tuple(float(v) for v in p.split()[:2]) for p in m[1].split(",") if p.strip()]
             if len(set(pts)) < 3:
-                raise ValueError(f"面的一个环只有 {len(set(pts))} 个不同的点，至少需要 3 个点")
+                raise LedgerCellError(f"面的一个环只有 {len(set(pts))} 个不同的点，至少需要 3 个点")
             if pts[0] != pts[-1]:
                 pts.append(pts[0])
                 notes.append("面的环未闭合（首尾点不同），已自动闭合")
@@ -65,7 +65,7 @@ def _parse_wkt(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
         if rings:
             polys.append(Polygon(rings[0], rings[1:]))
     if not polys:
-        raise ValueError("WKT 中没有坐标")
+        raise LedgerCellError("WKT 中没有坐标")
     return (polys[0] if len(polys) == 1 else MultiPolygon(polys)), sorted(set(notes))
 
 
@@ -73,15 +73,15 @@ def _parse_wkt(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
 def check_geometry(geom: shapely.Geometry, *, county: shapely.Geometry | None) -> tuple[shapely.Geometry, list[str]]:
     """Check a lon/lat geometry for a case; return it (repaired if needed) with notes.
 
-    Raises ValueError for: empty, wrong type, rings of < 3 points, swapped lon/lat, metres given
+    Raises LedgerCellError for: empty, wrong type, rings of < 3 points, swapped lon/lat, metres given
     as degrees, a position outside the county box or (when ``county`` is given) wholly outside it.
     """
     if geom is None or geom.is_empty:
-        raise ValueError("几何为空")
+        raise LedgerCellError("几何为空")
     if geom.geom_type == "MultiPoint" and len(geom.geoms) == 1:
         geom = geom.geoms[0]
     if geom.geom_type not in ("Point", "Polygon", "MultiPolygon"):
-        raise ValueError(f"几何类型 {geom.geom_type} 不支持，应为点或面")
+        raise LedgerCellError(f"几何类型 {geom.geom_type} 不支持，应为点或面")
     if shapely.has_z(geom):
         geom = shapely.force_2d(geom)
     for poly in getattr(geom, "geoms", [geom]):
@@ -89,18 +89,18 @@ def check_geometry(geom: shapely.Geometry, *, county: shapely.Geometry | None) -
             for ring in [poly.exterior, *poly.interiors]:
                 n = len(set(map(tuple, np.asarray(ring.coords))))
                 if n < 3:
-                    raise ValueError(f"面的一个环只有 {n} 个不同的点，至少需要 3 个点")
+                    raise LedgerCellError(f"面的一个环只有 {n} 个不同的点，至少需要 3 个点")
     x0, y0, _, _ = geom.bounds
     why = diagnose_extent(geom.bounds)
     if why:
-        raise ValueError(why)
+        raise LedgerCellError(why)
     notes = []
     if not shapely.is_valid(geom):
         reason = shapely.is_valid_reason(geom)
         geom = make_valid_polygon(geom)
         notes.append(f"面自相交或无效（{reason}，如“8”字形），已自动修复为有效面")
         if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
-            raise ValueError(f"面无效（{reason}），无法自动修复")
+            raise LedgerCellError(f"面无效（{reason}），无法自动修复")
     if county is not None and not shapely.intersects(geom, county):
-        raise ValueError(f"位置（{x0:.5f}, {y0:.5f}）在代县县界以外")
+        raise LedgerCellError(f"位置（{x0:.5f}, {y0:.5f}）在代县县界以外")
     return geom, notes

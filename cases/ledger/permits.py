@@ -14,7 +14,7 @@ from cases.ledger.geometry import check_geometry
 from cases.ledger.read import read_workbook
 from cases.ledger.values import blank, to_date, to_text
 from cases.model import Permit
-from geo.errors import CasemapError, LedgerFormatError, RowErrors
+from geo.errors import CasemapError, LedgerCellError, LedgerFormatError, RowErrors
 
 _GEO = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
 _ATTR_ALIASES = {
@@ -52,7 +52,7 @@ def read_permits(path: str | os.PathLike, *, county: shapely.Geometry | None = N
         try:
             geom, gnotes = rings_to_polygon(block.rings, label=f"许可证 {no}")
             geom, more = check_geometry(geom, county=county)
-        except (ValueError, CasemapError) as exc:
+        except CasemapError as exc:
             errors.append(f"{label}（{no}）：{exc}")
             continue
         start, end = parse_validity(block.meta.get("validity", ""))
@@ -89,9 +89,9 @@ def _from_geodata(path: Path, *, county, max_bytes) -> tuple[list[Permit], list[
         try:
             geom, more = check_geometry(rec["geometry"], county=county)
             if geom.geom_type == "Point":
-                raise ValueError("许可证范围应为面，而不是点")
+                raise LedgerCellError("许可证范围应为面，而不是点")
             valid_from, valid_to = to_date(get("valid_from")), to_date(get("valid_to"))
-        except ValueError as exc:
+        except CasemapError as exc:
             errors.append(f"{label}：{exc}")
             continue
         notes += [f"{label}：{m}" for m in more]

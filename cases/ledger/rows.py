@@ -44,7 +44,7 @@ from cases.ledger.values import (
 )
 from cases.model import COUNTY, LAND, MINING, STATUSES, Case, consistency_notes
 from geo.crs import gk_pairs, gk_to_lonlat
-from geo.errors import LedgerCellError
+from geo.errors import CRSError, GeometryError, LedgerCellError
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "seq": to_int, "filing_date": to_date, "found_date": to_date, "criminal_persons": to_count,
@@ -214,6 +214,13 @@ def _missing_field(label: str) -> str:
             "矿种": "mineral"}[label]
 
 
+def _number(value, axis: str) -> float:
+    try:
+        return float(to_text(value))
+    except ValueError:
+        raise LedgerCellError(f"{axis} 坐标「{to_text(value)}」不是数字", value=value) from None
+
+
 def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county) -> tuple[shapely.Geometry | None, list[str]]:
     vals = row.values
     geom, notes, src = None, [], ""
@@ -226,7 +233,7 @@ def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county) -> tuple
             geom = lonlat_point(vals.get("lon"), vals.get("lat"))
         elif not blank(vals.get("gk_x")) and not blank(vals.get("gk_y")):
             src = "gk_x"
-            x, y, swapped = gk_pairs(float(to_text(vals["gk_x"])), float(to_text(vals["gk_y"])), where=f"第 {row.row} 行")
+            x, y, swapped = gk_pairs(_number(vals["gk_x"], "X"), _number(vals["gk_y"], "Y"), where=f"第 {row.row} 行")
             lon, lat = gk_to_lonlat(x, y)
             geom = shapely.Point(float(lon), float(lat))
             if swapped:
@@ -242,9 +249,11 @@ def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county) -> tuple
             ]
         geom, more = check_geometry(geom, county=county)
         notes += more
-    except ValueError as exc:  # includes CRSError/GeometryError from the 拐点 parser
+    except (LedgerCellError, GeometryError, CRSError) as exc:
+        # GeometryError/CRSError come from the shared 拐点 and CRS rules, which name the row themselves
         where = row.where(src) if src in row.cols else f"第 {row.row} 行（{'几何文件' if src == 'geofile' else '坐标'}）"
-        res.errors.append(f"{where}：{_ROW_PREFIX.sub('', str(exc))}")
+        reason = exc.reason if isinstance(exc, LedgerCellError) else _ROW_PREFIX.sub("", str(exc))
+        res.errors.append(f"{where}：{reason}")
         return None, []
     where = row.where(src) if src in row.cols else f"第 {row.row} 行"
     return geom, [f"{where}：{_ROW_PREFIX.sub('', n)}" for n in notes]

@@ -187,8 +187,8 @@ def lonlat_point(lon: Any, lat: Any) -> shapely.Geometry:
     try:
         x, y = float(unicodedata.normalize("NFKC", to_text(lon))), float(unicodedata.normalize("NFKC", to_text(lat)))
     except ValueError:
-        raise ValueError(f"经度「{to_text(lon) or '（空）'}」/纬度「{to_text(lat) or '（空）'}」不是数字") from None
+        raise LedgerCellError(f"经度「{to_text(lon) or '（空）'}」/纬度「{to_text(lat) or '（空）'}」不是数字") from None
     why = diagnose_lonlat(x, y)
     if why:
-        raise ValueError(why)
+        raise LedgerCellError(why)
     return shapely.Point(x, y)

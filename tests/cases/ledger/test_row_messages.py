@@ -50,3 +50,19 @@ def test_blank_longitude_is_named_blank_not_none(tmp_path):
     f = _flat_csv(tmp_path / "lat.csv", lat="39.11")
     parsed = read_ledger(f, kind="land")
     assert "第 2 行 E 列（经度）：经度「（空）」/纬度「39.11」不是数字" in parsed.all_errors
+
+
+def test_gauss_kruger_cell_that_is_not_a_number_is_named_in_chinese(tmp_path):
+    import csv
+    import io
+
+    from cases.ledger.importer import read_ledger
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["序号", "责任乡镇", "基本情况（摘要）", "X坐标", "Y坐标"])
+    w.writerow([1, "峨口镇", "张某2019年5月在峨口镇西河村非法占地2亩", "四百三十万", "38428700"])
+    f = tmp_path / "gk.csv"
+    f.write_bytes(buf.getvalue().encode("utf-8"))
+    parsed = read_ledger(f, kind="land")
+    assert parsed.all_errors == ["第 2 行 D 列（X坐标）：X 坐标「四百三十万」不是数字"]
