@@ -45,6 +45,12 @@ def text_progress() -> Callable[[float, str], None]:
     return show
 
 
+def _notes(notes: list[str], out) -> None:
+    """Print each note as ``提示：…``."""
+    for note in notes:
+        print(f"提示：{note}", file=out)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a ledger (xlsx/xls/csv or geodata) into the store, all or nothing."""
     if args.key and not args.geometry:
@@ -66,10 +72,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         if res.missing:
             sheet = f"工作表「{row.sheet}」" if several else ""
             print(f"提示：{sheet}第 {row.row} 行 基本情况中未找到：{'、'.join(res.missing)}", file=out)
-        for note in res.notes:
-            print(f"提示：{note}", file=out)
-    for note in rep.parsed.notes:
-        print(f"提示：{note}", file=out)
+        _notes(res.notes, out)
+    _notes(rep.parsed.notes, out)
     return 0
 
 
@@ -83,8 +87,7 @@ def cmd_import_permits(args: argparse.Namespace) -> int:
         print(f"  {p.permit_no} {p.holder} {p.mineral} 有效期 {p.valid_from or '?'}–{p.valid_to or '?'} "
               f"标高 {p.elev_top if p.elev_top is not None else '?'}–{p.elev_bottom if p.elev_bottom is not None else '?'} 米",
               file=out)
-    for note in rep["notes"]:
-        print(f"提示：{note}", file=out)
+    _notes(rep["notes"], out)
     return 0
 
 
@@ -105,8 +108,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     rep = export_geodata(store, args.file, township=args.township)
     out = _out()
     print(f"已导出 {rep['cases']} 个案件、{rep['permits']} 个采矿许可证到 {rep['path']}", file=out)
-    for note in rep["notes"] + store_notes(store):
-        print(f"提示：{note}", file=out)
+    _notes(rep["notes"] + store_notes(store), out)
     return 0
 
 

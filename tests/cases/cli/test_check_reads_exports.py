@@ -25,6 +25,14 @@ def _check(capsys, *argv):
     return {r["case_id"]: r for r in json.loads(out.out)}
 
 
+def _direct_and_export(capsys, cases, tmp_path, out, db) -> tuple[dict, dict]:
+    """Check results of the cases written directly (GeoJSON) and of the export ``out``, by case id."""
+    direct = tmp_path / "cases.geojson"
+    keep = ["case_id", "kind", "category", "township", "permit_no", "mineral", "geometry"]
+    cases[keep].assign(found_date=pd.to_datetime(cases["found_date"]).dt.strftime("%Y-%m-%d")).to_file(direct)
+    return _check(capsys, str(direct), "--db", str(db)), _check(capsys, str(out), "--permits", str(out), "--db", str(db))
+
+
 @pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".shp.zip"])
 def test_check_reads_all_cases_of_an_export_and_its_permits(db, tmp_path, capsys, suffix):
     from cases.store import open_store
@@ -34,11 +42,7 @@ def test_check_reads_all_cases_of_an_export_and_its_permits(db, tmp_path, capsys
     assert set(cases.geom_type) == {"Point", "Polygon"}  # the demo has both layers
     out = tmp_path / f"export{suffix}"
     assert main(["export", str(out), "--db", str(db)]) == 0
-    direct = tmp_path / "cases.geojson"
-    keep = ["case_id", "kind", "category", "township", "permit_no", "mineral", "geometry"]
-    cases[keep].assign(found_date=pd.to_datetime(cases["found_date"]).dt.strftime("%Y-%m-%d")).to_file(direct)
-    expected = _check(capsys, str(direct), "--db", str(db))
-    got = _check(capsys, str(out), "--permits", str(out), "--db", str(db))
+    expected, got = _direct_and_export(capsys, cases, tmp_path, out, db)
     assert len(got) == len(cases) == 110
     for cid, rec in expected.items():
         assert got[cid]["flags"] == rec["flags"], cid
@@ -58,11 +62,7 @@ def test_check_reads_every_folder_of_a_kml_export(db, tmp_path, capsys, suffix):
     cases = open_store(db).cases()
     out = tmp_path / f"export{suffix}"
     assert main(["export", str(out), "--db", str(db)]) == 0
-    direct = tmp_path / "cases.geojson"
-    keep = ["case_id", "kind", "category", "township", "permit_no", "mineral", "geometry"]
-    cases[keep].assign(found_date=pd.to_datetime(cases["found_date"]).dt.strftime("%Y-%m-%d")).to_file(direct)
-    expected = _check(capsys, str(direct), "--db", str(db))
-    got = _check(capsys, str(out), "--permits", str(out), "--db", str(db))
+    expected, got = _direct_and_export(capsys, cases, tmp_path, out, db)
     assert set(got) == set(expected) and len(got) == 110  # land and mining folders, not the permit folder
     for cid, rec in expected.items():
         shares = sorted((t["area_mu"] for t in rec["townships"]), reverse=True)

@@ -10,22 +10,12 @@ import pyogrio
 import pytest
 import shapely
 
-from cases.demo import init_demo
 from cases.io.exchange import SHP_NAMES, export_geodata, read_geo_table
 from cases.ledger.importer import import_ledger
-from cases.store import open_store
 from geo.errors import CRSError, LedgerFormatError, RowErrors
 from tests.cases.ledger_fixtures import EKOU, empty_store, write_township_ledger
 
 KML = "{http://www.opengis.net/kml/2.2}"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    store = open_store(tmp_path_factory.mktemp("demo") / "demo.db", create=True)
-    init_demo(store)
-    yield store
-    store.close()
 
 
 @pytest.mark.parametrize("suffix", ["gpkg", "shp.zip", "geojson", "kml", "kmz"])

@@ -8,20 +8,10 @@ from dataclasses import fields
 import openpyxl
 import pytest
 
-from cases.demo import init_demo
 from cases.ledger.importer import import_ledger
 from cases.ledger.writer import NOTES, write_ledger
 from cases.model import Case
-from cases.store import open_store
 from tests.cases.ledger_fixtures import empty_store
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    store = open_store(tmp_path_factory.mktemp("demo") / "demo.db", create=True)
-    init_demo(store)
-    yield store
-    store.close()
 
 
 def _merged(ws) -> set[str]:
