@@ -11,8 +11,8 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from cases import audit
 from cases.model import Case, Permit, case_diff, check_case, validate_case
 from cases.text import value_text
 from geo.crs import STORAGE_CRS
@@ -28,7 +29,7 @@ from geo.errors import ConflictError, StoreError, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "casemap.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _CASE_COLS = [f for f in fields(Case) if f.name != "geometry"]
 _PERMIT_COLS = [f for f in fields(Permit) if f.name != "geometry"]
@@ -45,7 +46,7 @@ def _sql_type(t: Any) -> str:
     return "TEXT"
 
 
-def _migrations() -> dict[int, list[str]]:
+def _migrations() -> dict[int, list[str | Callable[[sqlite3.Connection], None]]]:
     case_cols = ",\n".join(
         f"{f.name} {_sql_type(f.type)}{' PRIMARY KEY' if f.name == 'case_id' else ''}" for f in _CASE_COLS
     )
@@ -62,6 +63,20 @@ def _migrations() -> dict[int, list[str]]:
             "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, user TEXT, case_id TEXT,"
             " action TEXT, field TEXT, old TEXT, new TEXT)",
             "CREATE INDEX audit_case ON audit (case_id, at)",
+        ],
+        # accounts and sessions; the audit log becomes an append-only hash chain
+        2: [
+            "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, township TEXT, department TEXT,"
+            " password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL"
+            " DEFAULT 0, locked_until TEXT, created_at TEXT, created_by TEXT)",
+            "CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, created_at TEXT,"
+            " expires_at TEXT NOT NULL)",
+            "ALTER TABLE audit ADD COLUMN hash TEXT",
+            audit.rehash_all,
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+            " SELECT RAISE(ABORT, '审计记录只能追加，不能修改'); END",
+            "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+            " SELECT RAISE(ABORT, '审计记录只能追加，不能删除'); END",
         ],
     }
 
@@ -90,6 +105,10 @@ class CaseStore(Protocol):
     def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]: ...
     def clear_cases_and_permits(self, *, user: str) -> None: ...
     def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str) -> None: ...
+    def log_event(self, *, user: str, action: str, detail: str = "", case_id: str | None = None) -> None: ...
+    def audit_problems(self) -> list[str]: ...
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]: ...
 
 
 def default_db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -180,8 +199,8 @@ class SQLiteStore:
             raise StoreError(f"案件库 {self.path} 的结构版本 {current} 比本程序（{SCHEMA_VERSION}）新，请升级 casemap")
         for version in range(current + 1, SCHEMA_VERSION + 1):
             with self._tx() as con:
-                for sql in _migrations()[version]:
-                    con.execute(sql)
+                for step in _migrations()[version]:
+                    step(con) if callable(step) else con.execute(step)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
 
     def backup(self) -> Path:
@@ -270,6 +289,23 @@ class SQLiteStore:
         return pd.DataFrame(rows, columns=["at", "user", "case_id", "action", "field", "old", "new"])
 
     # -- writing ----------------------------------------------------------------------------
+    def log_event(self, *, user: str, action: str, detail: str = "", case_id: str | None = None) -> None:
+        """Append one event (login, failed login, account change, export …) to the audit log."""
+        with self._tx() as con:
+            audit.append(con, [(self._now(), user, case_id, action, None, None, detail or None)])
+
+    def audit_problems(self) -> list[str]:
+        """Broken links of the audit hash chain (Chinese); empty when the log is intact."""
+        return audit.verify(self._con)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on error) for the store's own tables."""
+        return self._tx()
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of a read-only SQL query on the store's own tables."""
+        return self._con.execute(sql, params).fetchall()
+
     @staticmethod
     def _now() -> str:
         return dt.datetime.now().isoformat(timespec="seconds")
@@ -307,8 +343,7 @@ class SQLiteStore:
                 self._write_case(con, new)
                 if old is None:
                     report["added"].append(case.case_id)
-                    con.execute("INSERT INTO audit (at, user, case_id, action) VALUES (?, ?, ?, 'create')",
-                                (now, user, case.case_id))
+                    audit.append(con, [(now, user, case.case_id, "create", None, None, None)])
                 else:
                     report["changed"].append(case.case_id)
                     self._log(con, now, user, case.case_id, diffs)
@@ -338,10 +373,7 @@ class SQLiteStore:
 
     @staticmethod
     def _log(con: sqlite3.Connection, now: str, user: str, case_id: str, diffs: dict[str, tuple]) -> None:
-        con.executemany(
-            "INSERT INTO audit (at, user, case_id, action, field, old, new) VALUES (?, ?, ?, 'update', ?, ?, ?)",
-            [(now, user, case_id, k, _text(a), _text(b)) for k, (a, b) in diffs.items()],
-        )
+        audit.append(con, [(now, user, case_id, "update", k, _text(a), _text(b)) for k, (a, b) in diffs.items()])
 
     def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]:
         """Add or replace permits (matched on permit_no), all or nothing."""
@@ -355,8 +387,7 @@ class SQLiteStore:
                     [*(_to_db(n, getattr(p, n)) for n in names), shapely.to_wkb(p.geometry) if p.geometry is not None else None],
                 )
                 report["changed" if p.permit_no in existing else "added"].append(p.permit_no)
-            con.execute("INSERT INTO audit (at, user, case_id, action, new) VALUES (?, ?, NULL, 'permits', ?)",
-                        (self._now(), user, json.dumps(report, ensure_ascii=False)))
+            audit.append(con, [(self._now(), user, None, "permits", None, None, json.dumps(report, ensure_ascii=False))])
         return report
 
     def clear_cases_and_permits(self, *, user: str) -> None:
@@ -365,8 +396,7 @@ class SQLiteStore:
             n = con.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
             con.execute("DELETE FROM cases")
             con.execute("DELETE FROM permits")
-            con.execute("INSERT INTO audit (at, user, case_id, action, new) VALUES (?, ?, NULL, 'clear', ?)",
-                        (self._now(), user, f"清空 {n} 个案件"))
+            audit.append(con, [(self._now(), user, None, "clear", None, None, f"清空 {n} 个案件")])
 
     def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str) -> None:
         """Replace a boundary layer (``county`` or ``township``) with ``frame`` (name, approximate, source)."""
@@ -380,8 +410,8 @@ class SQLiteStore:
         with self._tx() as con:
             con.execute("DELETE FROM boundaries WHERE layer = ?", (layer,))
             con.executemany("INSERT INTO boundaries VALUES (?, ?, ?, ?, ?)", rows)
-            con.execute("INSERT INTO audit (at, user, case_id, action, new) VALUES (?, ?, NULL, ?, ?)",
-                        (self._now(), user, f"boundaries:{layer}", f"{len(rows)} 个要素，来源：{rows[0][3] if rows else ''}"))
+            audit.append(con, [(self._now(), user, None, f"boundaries:{layer}", None, None,
+                                f"{len(rows)} 个要素，来源：{rows[0][3] if rows else ''}")])
 
 
 def open_store(path: str | os.PathLike | None = None, *, create: bool = False) -> CaseStore:

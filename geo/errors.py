@@ -35,6 +35,14 @@ class ConflictError(CasemapError):
     """A record changed since it was read; nothing was overwritten."""
 
 
+class AuthenticationError(CasemapError):
+    """A login failed: unknown user, wrong password, disabled or locked account, expired session."""
+
+
+class PermissionDeniedError(CasemapError):
+    """The logged-in account's role or township does not allow this read or change."""
+
+
 class StoreError(CasemapError):
     """The case store cannot be opened, read or migrated."""
 

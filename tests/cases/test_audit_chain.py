@@ -1,0 +1,87 @@
+"""The audit log is append-only and hash-chained: tampering with the file shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from shapely.geometry import Point
+
+from cases import audit
+from cases.model import Case
+from cases.store import SCHEMA_VERSION, open_store
+
+
+def _case(**kw) -> Case:
+    base = dict(case_id="YD-1", kind="land", category=1, township="峨口镇", found_date=dt.date(2019, 7, 1),
+                geometry=Point(113.0, 39.05))
+    return Case(**{**base, **kw})
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "a.db", create=True)
+    s.upsert_cases([_case()], user="甲")
+    s.update_case("YD-1", {"status": "已立案", "remarks": "复查"}, expected_version=1, user="乙")
+    yield s
+    s.close()
+
+
+def test_every_row_is_chained_and_the_intact_log_verifies(store):
+    rows = store.query("SELECT at, user, case_id, action, field, old, new, hash FROM audit ORDER BY id")
+    assert [r[3] for r in rows] == ["create", "update", "update"]
+    prev = audit.GENESIS
+    for *values, stored in rows:
+        prev = audit.row_hash(prev, values)
+        assert stored == prev
+    assert store.audit_problems() == []
+
+
+def test_update_and_delete_are_refused_by_the_store_file_itself(store):
+    con = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.DatabaseError, match="只能追加"):
+        con.execute("UPDATE audit SET user = '局长' WHERE action = 'create'")
+    with pytest.raises(sqlite3.DatabaseError, match="只能追加"):
+        con.execute("DELETE FROM audit")
+    con.close()
+
+
+def test_a_row_edited_outside_casemap_breaks_the_chain(store):
+    con = sqlite3.connect(store.path)
+    con.execute("DROP TRIGGER audit_no_update")  # what someone with a SQLite tool could do
+    con.execute("UPDATE audit SET user = '局长' WHERE field = 'status'")
+    con.commit()
+    con.close()
+    problems = open_store(store.path).audit_problems()
+    assert len(problems) == 1 and "第 2 条" in problems[0] and "局长" in problems[0]
+
+
+def test_a_deleted_row_breaks_the_chain_at_the_next(store):
+    con = sqlite3.connect(store.path)
+    con.execute("DROP TRIGGER audit_no_delete")
+    con.execute("DELETE FROM audit WHERE field = 'status'")
+    con.commit()
+    con.close()
+    problems = open_store(store.path).audit_problems()
+    assert len(problems) == 1 and "第 3 条" in problems[0]
+
+
+def test_a_version_1_store_is_migrated_and_its_old_rows_chained(tmp_path):
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    con.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, user TEXT, case_id TEXT,
+                            action TEXT, field TEXT, old TEXT, new TEXT);
+        INSERT INTO audit (at, user, case_id, action) VALUES ('2019-07-01T10:00:00', '甲', 'YD-1', 'create');
+        INSERT INTO audit (at, user, case_id, action, field, old, new)
+            VALUES ('2019-07-02T10:00:00', '乙', 'YD-1', 'update', 'status', '排查发现', '已立案');
+    """)
+    con.commit()
+    con.close()
+    s = open_store(path)
+    assert s.get_meta("schema_version") == str(SCHEMA_VERSION)
+    assert s.audit_problems() == []
+    assert [r[0] for r in s.query("SELECT name FROM users")] == []
