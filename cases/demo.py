@@ -1,12 +1,15 @@
 """Deterministic demo data (示例数据): permits and cases across all townships and categories.
 
 Everything here is invented for demonstration; the store marks itself ``is_demo`` and every view
-labels it 示例数据.  The same seed always gives the same data.
+labels it 示例数据.  The same seed always gives the same data.  Everything init-demo writes is written
+by the user ``DEMO_USER``, in one transaction: anything else in the store (:func:`non_demo_records`)
+was imported, entered or edited by someone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +23,8 @@ from cases.store import CaseStore
 from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS
 
 SEED = 20190604
+#: The user init-demo writes as: a case last written by anyone else is not demo data.
+DEMO_USER = "示例数据生成"
 N_LAND = 66
 N_MINING = 44
 N_PERMITS = 20
@@ -182,14 +187,35 @@ def demo_data(townships: gpd.GeoDataFrame) -> tuple[list[Permit], list[Case]]:
     return _to_storage(permits), _to_storage(cases)
 
 
-def init_demo(store: CaseStore, *, user: str = "示例数据生成") -> dict[str, int]:
-    """(Re)fill ``store`` with the shipped boundaries and the demo permits and cases."""
+def init_demo(store: CaseStore, *, user: str = DEMO_USER) -> dict[str, int]:
+    """(Re)fill ``store`` with the shipped boundaries and the demo permits and cases, in one transaction:
+    if anything fails (or the process is killed) half-way, the store keeps what it held before."""
     county, towns = load_shipped_boundaries()
     permits, cases = demo_data(towns)
-    store.replace_boundaries("county", county, user=user)
-    store.replace_boundaries("township", towns, user=user)
-    store.clear_cases_and_permits(user=user)
-    store.upsert_permits(permits, user=user)
-    store.upsert_cases(cases, user=user)
-    store.set_meta({"is_demo": "1"})
+    with store.transaction():
+        store.replace_boundaries("county", county, user=user)
+        store.replace_boundaries("township", towns, user=user)
+        store.clear_cases_and_permits(user=user)
+        store.upsert_permits(permits, user=user)
+        store.upsert_cases(cases, user=user)
+        store.set_meta({"is_demo": "1"})
     return {"permits": len(permits), "cases": len(cases)}
+
+
+def non_demo_records(store: CaseStore) -> tuple[list[str], list[str]]:
+    """(case ids, permit numbers) in ``store`` that init-demo did not write: imported, entered or edited.
+
+    In a store not marked ``is_demo`` every case and permit counts.  In a demo store, a case counts
+    when someone other than ``DEMO_USER`` wrote it last, and a permit when someone else imported it
+    after the last demo fill (from the audit log; permits carry no author of their own).
+    """
+    cases, permits = store.cases(), store.permits()
+    if store.get_meta("is_demo") != "1":
+        return list(cases["case_id"]), list(permits["permit_no"])
+    real_cases = list(cases.loc[cases["updated_by"] != DEMO_USER, "case_id"])
+    log = store.audit()
+    fills = log.index[(log["action"] == "clear") & (log["user"] == DEMO_USER)]
+    since = log.loc[fills[-1]:] if len(fills) else log
+    imported = since[(since["action"] == "permits") & (since["user"] != DEMO_USER)]
+    numbers = {n for text in imported["new"].dropna() for part in json.loads(text).values() for n in part}
+    return real_cases, [n for n in permits["permit_no"] if n in numbers]

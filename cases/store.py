@@ -21,7 +21,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from cases import audit
+from cases import _sqlite, audit
+from cases._sqlite import ThreadConnections, copy_database
 from cases.model import Case, Permit, case_diff, check_case, validate_case
 from cases.text import value_text
 from geo.crs import STORAGE_CRS
@@ -89,7 +90,8 @@ class CaseStore(Protocol):
     path: Path
 
     def close(self) -> None: ...
-    def backup(self) -> Path: ...
+    def close_all(self) -> None: ...
+    def backup(self, target: str | os.PathLike | None = None) -> Path: ...
     def data_version(self) -> int: ...
     def get_meta(self, key: str, default: str | None = None) -> str | None: ...
     def set_meta(self, items: dict[str, str]) -> None: ...
@@ -99,8 +101,8 @@ class CaseStore(Protocol):
     def townships(self) -> gpd.GeoDataFrame: ...
     def county(self) -> gpd.GeoDataFrame: ...
     def audit(self, *, case_id: str | None = None, since: str | None = None) -> pd.DataFrame: ...
-    def upsert_cases(self, items: list[Case], *, user: str,
-                     allow_unlocated: bool = False) -> dict[str, list[str]]: ...
+    def upsert_cases(self, items: list[Case], *, user: str, allow_unlocated: bool = False,
+                     expected_versions: dict[str, int] | None = None) -> dict[str, list[str]]: ...
     def update_case(self, case_id: str, changes: dict[str, Any], *, expected_version: int, user: str) -> Case: ...
     def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]: ...
     def clear_cases_and_permits(self, *, user: str) -> None: ...
@@ -149,42 +151,71 @@ def _text(v: Any) -> str | None:
 class SQLiteStore:
     """The default store: one SQLite file, any path, any suffix."""
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, *, create: bool = False, busy_timeout: float | None = None) -> None:
+        """Open (``create``: or create) the store at ``path``; ``busy_timeout`` (seconds, default 30 or
+        $CASEMAP_BUSY_TIMEOUT) is how long a write waits for another's before StoreError(BUSY_MESSAGE)."""
         self.path = Path(path)
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         else:
             _refuse_missing_or_empty(self.path)
+        self._conns = ThreadConnections(self.path, timeout=_sqlite.busy_timeout(busy_timeout))
         try:
-            self._con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._con.execute("PRAGMA foreign_keys = ON")
             if not create and self._schema_version() == 0:
-                self._con.close()
                 raise StoreError(f"{self.path} 是 SQLite 数据库，但不是 casemap 案件库（其中没有 casemap 的数据表）；"
                                  "请检查 --db 路径")
             self._migrate()
+            self._conns.use_wal()
         except sqlite3.DatabaseError as exc:
+            self._conns.close_all()
             raise StoreError(f"无法打开案件库 {self.path}：{exc}（该文件不是 casemap 案件库或已损坏）") from exc
+        except BaseException:
+            self._conns.close_all()
+            raise
 
     # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def _con(self) -> sqlite3.Connection:
+        """This thread's connection (each thread has its own, opened on first use)."""
+        return self._conns.get()
+
     def close(self) -> None:
-        """Close the connection."""
-        self._con.close()
+        """Close this thread's connection (another use opens a new one)."""
+        self._conns.close()
+
+    def close_all(self) -> None:
+        """Close every thread's connection (when no thread uses the store any more)."""
+        self._conns.close_all()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._con.execute("BEGIN IMMEDIATE")
+        """A write transaction on this thread's connection: BEGIN IMMEDIATE (waiting up to the busy timeout
+        for another writer) … COMMIT, rolled back on any error.  Inside another transaction of this thread
+        it is a SAVEPOINT: it lands or is undone with the outer one, and an error undoes only its own part."""
+        con = self._con
+        if con.in_transaction:
+            con.execute("SAVEPOINT casemap_nested")
+            try:
+                yield con
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK TO casemap_nested")
+                    con.execute("RELEASE casemap_nested")
+                raise
+            con.execute("RELEASE casemap_nested")
+            return
+        con.execute("BEGIN IMMEDIATE")
         try:
-            yield self._con
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
-        else:
-            self._con.execute(
+            yield con
+            con.execute(
                 "INSERT INTO meta VALUES ('data_version', '1') ON CONFLICT(key) DO UPDATE"
                 " SET value = CAST(value AS INTEGER) + 1"
             )
-            self._con.execute("COMMIT")
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
 
     def _schema_version(self) -> int:
         has_meta = self._con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
@@ -199,20 +230,38 @@ class SQLiteStore:
             raise StoreError(f"案件库 {self.path} 的结构版本 {current} 比本程序（{SCHEMA_VERSION}）新，请升级 casemap")
         for version in range(current + 1, SCHEMA_VERSION + 1):
             with self._tx() as con:
+                if self._schema_version() >= version:  # another process migrated it meanwhile
+                    continue
                 for step in _migrations()[version]:
                     step(con) if callable(step) else con.execute(step)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
 
-    def backup(self) -> Path:
-        """Copy the whole store to ``<name>.backup-<timestamp><suffix>`` beside it; return that path."""
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"{self.path.stem}.backup-{stamp}{self.path.suffix}")
-        dest = sqlite3.connect(target)
+    def backup(self, target: str | os.PathLike | None = None) -> Path:
+        """Copy the whole store to ``target``, or to ``<name>.backup-<timestamp><suffix>`` beside it; return the path.
+
+        The copy is consistent even while others write (SQLite's online backup, one read transaction)
+        and appears only when complete.  An existing ``target`` is refused (StoreError): nothing is overwritten.
+        """
+        if target is None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            dest = self.path.with_name(f"{self.path.stem}.backup-{stamp}{self.path.suffix}")
+            n = 1
+            while dest.exists():
+                dest, n = self.path.with_name(f"{self.path.stem}.backup-{stamp}-{n}{self.path.suffix}"), n + 1
+        else:
+            dest = Path(target)
+            if dest.exists():
+                raise StoreError(f"{dest} 已存在；备份不会覆盖已有文件，请换一个文件名")
         try:
-            self._con.backup(dest)
-        finally:
-            dest.close()
-        return target
+            copy_database(self._con, dest)
+        except OSError as exc:
+            raise StoreError(f"无法写入备份文件 {dest}：{exc.strerror or exc}") from exc
+        return dest
+
+    def copy_to(self, other: SQLiteStore) -> None:
+        """Write this store's whole content over ``other``'s in one transaction on ``other``: its readers
+        (other threads, a running app) see the old content or the new, never a mix."""
+        self._con.backup(other._con)
 
     # -- meta -------------------------------------------------------------------------------
     def data_version(self) -> int:
@@ -318,10 +367,13 @@ class SQLiteStore:
             [*vals, shapely.to_wkb(case.geometry) if case.geometry is not None else None],
         )
 
-    def upsert_cases(self, items: list[Case], *, user: str, allow_unlocated: bool = False) -> dict[str, list[str]]:
+    def upsert_cases(self, items: list[Case], *, user: str, allow_unlocated: bool = False,
+                     expected_versions: dict[str, int] | None = None) -> dict[str, list[str]]:
         """Add new cases and update existing ones (matched on case_id), all or nothing.
 
         ``allow_unlocated`` accepts cases without a position (未定位), as a ledger brings them.
+        ``expected_versions`` maps case ids to the version the caller read them at (0: not in the store
+        then); if any stored version differs, ConflictError names those cases and nothing is written.
         Returns ``{"added": [...], "changed": [...], "unchanged": [...]}`` of case ids.
         """
         errs = [e for c in items for e in validate_case(c, require_location=not allow_unlocated)]
@@ -330,6 +382,7 @@ class SQLiteStore:
         report: dict[str, list[str]] = {"added": [], "changed": [], "unchanged": []}
         now = self._now()
         with self._tx() as con:
+            self._check_versions(con, expected_versions or {})
             for case in items:
                 try:
                     old = self.get_case(case.case_id)
@@ -348,6 +401,26 @@ class SQLiteStore:
                     report["changed"].append(case.case_id)
                     self._log(con, now, user, case.case_id, diffs)
         return report
+
+    @staticmethod
+    def _check_versions(con: sqlite3.Connection, expected: dict[str, int]) -> None:
+        """Raise ConflictError naming every case whose stored version is not the expected one (0: absent)."""
+        stale = []
+        for cid, version in expected.items():
+            row = con.execute("SELECT version, updated_by, updated_at FROM cases WHERE case_id = ?", (cid,)).fetchone()
+            have, who, when = row if row else (0, "", "")
+            if have == version:
+                continue
+            if not row:
+                stale.append(f"{cid}（读取后已被删除）")
+            elif not version:
+                stale.append(f"{cid}（读取时还没有，其后已由 {who or '他人'} 于 {when} 新增）")
+            else:
+                stale.append(f"{cid}（读取时为版本 {version}，其后已由 {who or '他人'} 于 {when} 修改为版本 {have}）")
+        if stale:
+            shown = "；".join(stale[:20]) + (f"；等共 {len(stale)} 个" if len(stale) > 20 else "")
+            raise ConflictError(f"{len(stale)} 个案件在读取后已被他人修改：{shown}。为免覆盖他人的修改，本次未写入任何数据；"
+                                "请重新读取（重新导入或重新载入）后再保存。")
 
     def update_case(self, case_id: str, changes: dict[str, Any], *, expected_version: int, user: str) -> Case:
         """Apply ``changes`` to one case if nobody changed it since ``expected_version`` was read.
@@ -378,9 +451,9 @@ class SQLiteStore:
     def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]:
         """Add or replace permits (matched on permit_no), all or nothing."""
         names = [f.name for f in _PERMIT_COLS]
-        existing = set(self.permits()["permit_no"])
         report: dict[str, list[str]] = {"added": [], "changed": []}
         with self._tx() as con:
+            existing = {r[0] for r in con.execute("SELECT permit_no FROM permits")}
             for p in items:
                 con.execute(
                     f"INSERT OR REPLACE INTO permits ({', '.join(names)}, geom) VALUES ({', '.join('?' * (len(names) + 1))})",

@@ -45,7 +45,8 @@ def _store(path: str) -> SQLiteStore:
 
 
 def store() -> SQLiteStore:
-    """The app's store (one connection per process, created with demo data on first run)."""
+    """The app's store (one per process, shared by the sessions; each thread gets its own connection;
+    created with demo data on first run)."""
     return _store(db_path())
 
 

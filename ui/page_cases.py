@@ -1,4 +1,9 @@
-"""Page: 案件管理 — add a case, edit fields and status, with validation, audit log and conflict check."""
+"""Page: 案件管理 — add a case, edit fields and status, with validation, audit log and conflict check.
+
+The edit form's widgets take their values from ``st.session_state`` only, set from the stored case when
+the form is (re)loaded: Streamlit sends a keyed widget's value to the browser only when the app sets it
+there, so 重新载入 shows the stored case in the browser too, and the next save starts from it.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +62,17 @@ def render() -> None:
 # -- editing --------------------------------------------------------------------------------
 
 def _ver_key(case_id: str) -> str:
+    """The version of the case the form was loaded at."""
     return f"edit_version_{case_id}"
+
+
+def _seen_key(case_id: str) -> str:
+    """How many audit rows the case had when the form was loaded (later ones are other people's changes)."""
+    return f"edit_audit_seen_{case_id}"
+
+
+def _prefix(case_id: str) -> str:
+    return f"e_{case_id}"
 
 
 def _edit(user: str) -> None:
@@ -72,56 +87,82 @@ def _edit(user: str) -> None:
         st.session_state[EDIT_PICK] = default
     case_id = st.selectbox("选择案件", ids, key=EDIT_PICK)
     case = s.get_case(case_id)
-    vkey = _ver_key(case_id)
-    if vkey not in st.session_state:
-        st.session_state[vkey] = case.version
-    editing = st.session_state[vkey]
+    if _ver_key(case_id) not in st.session_state or f"{_prefix(case_id)}_status" not in st.session_state:
+        _load(s, case)
+    editing = st.session_state[_ver_key(case_id)]
     st.caption(f"版本 {case.version}，最后由 {case.updated_by or '—'} 于 {case.updated_at or '—'} 修改；"
                f"您正在编辑版本 {editing}。")
-    if st.button("重新载入（放弃未保存的修改）", key=f"reload_{case_id}"):
-        _forget(case_id)
-        st.rerun()
+    stale = case.version != editing
+    if stale:
+        st.warning(f"案件 {case_id} 在您打开后已被 {case.updated_by or '他人'} 修改（现为版本 {case.version}，"
+                   f"您编辑的是版本 {editing}），修改如下；此时保存会被拒绝。请点“重新载入”读入最新内容后再修改。",
+                   icon=":material/sync_problem:")
+        _others_changes(s, case_id)
+    st.button("重新载入（放弃未保存的修改）", key=f"reload_{case_id}", on_click=_reload, args=(case_id,))
 
     new_geom = None
     if st.checkbox("同时修改位置（图形）", key=f"edit_geom_{case_id}"):
         new_geom = geometry_input(key=f"edit_geom_in_{case_id}")
     with st.form(f"edit_form_{case_id}"):
-        values = _fields(case.kind, _values_of(case), prefix=f"e_{case_id}")
+        values = _fields(case.kind, _values_of(case), prefix=_prefix(case_id))
         submitted = st.form_submit_button("保存修改", type="primary", disabled=not user)
     if submitted:
         if new_geom is not None:
             values["geometry"] = new_geom
-        _save(s, case, values, editing, user)
+        if _save(s, case, values, editing, user) and not stale:  # changed between this page's read and the save
+            _others_changes(s, case_id)
+            st.button("重新载入（放弃未保存的修改）", key=f"reload_conflict_{case_id}", on_click=_reload, args=(case_id,))
     _audit(s, case_id)
 
 
-def _save(s, case: Case, values: dict[str, Any], editing: int, user: str) -> None:
+def _load(s, case: Case) -> None:
+    """Fill the form from the stored ``case`` (through st.session_state, so the browser shows it too)."""
+    prefix = _prefix(case.case_id)
+    for f in HEAD_FIELDS + LEDGER_FIELDS:
+        if case.kind in f.kinds:
+            st.session_state[f"{prefix}_{f.name}"] = _widget_value(f, getattr(case, f.name), case.kind)
+    st.session_state[f"edit_geom_{case.case_id}"] = False
+    st.session_state[_ver_key(case.case_id)] = case.version
+    st.session_state[_seen_key(case.case_id)] = len(s.audit(case_id=case.case_id))
+
+
+def _reload(case_id: str) -> None:
+    """重新载入: drop the unsaved edits and load the case as stored now (a button callback, run before the page)."""
+    s = common.store()
+    _load(s, s.get_case(case_id))
+
+
+def _others_changes(s, case_id: str) -> None:
+    """Who changed what in the case since the form was loaded: the audit rows written after it."""
+    log = s.audit(case_id=case_id).iloc[st.session_state.get(_seen_key(case_id), 0):]
+    st.dataframe(_log_table(log), hide_index=True, key=f"conflict_{case_id}")
+
+
+def _save(s, case: Case, values: dict[str, Any], editing: int, user: str) -> bool:
+    """Save the form's changes; True when refused because someone else changed the case (a conflict)."""
     changes = {k: v for k, v in values.items() if not _same(getattr(case, k), v)}
     if not changes:
         st.info("没有修改任何内容。")
-        return
+        return False
     errors = validate_case(case.with_changes(**changes))
     if errors:
         st.error("未保存，请更正：\n\n" + "\n".join(f"- {e}" for e in errors))
-        return
+        return False
     try:
         new = s.update_case(case.case_id, changes, expected_version=editing, user=user)
     except ConflictError as exc:
         st.error(f"保存冲突：{exc}", icon=":material/sync_problem:")
-        return
+        return True
     except CasemapError as exc:
         common.show_error(exc)
-        return
+        return False
     st.session_state[_ver_key(case.case_id)] = new.version
+    st.session_state[_seen_key(case.case_id)] = len(s.audit(case_id=case.case_id))
     labels = "、".join(FIELD_LABELS.get(k, "位置" if k == "geometry" else k) for k in changes)
     st.success(f"已保存案件 {case.case_id} 的 {len(changes)} 处修改（{labels}），现为版本 {new.version}。")
     for note in consistency_notes(new):
         st.warning(note + "；请核对。")
-
-
-def _forget(case_id: str) -> None:
-    for k in [k for k in st.session_state if str(k).startswith((f"e_{case_id}_", _ver_key(case_id)))]:
-        del st.session_state[k]
+    return False
 
 
 def _audit(s, case_id: str) -> None:
@@ -130,14 +171,20 @@ def _audit(s, case_id: str) -> None:
     if log.empty:
         st.caption("暂无修改记录。")
         return
-    log = log.astype(object).where(log.notna(), None)
+    st.dataframe(_log_table(log).iloc[::-1], hide_index=True, key=f"audit_{case_id}")
+
+
+def _log_table(log: pd.DataFrame) -> pd.DataFrame:
+    """Audit rows in Chinese: 时间, 修改人, 操作, 字段, 原值, 新值 (oldest first)."""
+    log = log[["at", "user", "action", "field", "old", "new"]].astype(object)
+    log = log.where(log.notna(), None)
     log = log.assign(
         action=log["action"].map(lambda a: ACTIONS.get(a, a)),
         field=log["field"].map(lambda f: FIELD_LABELS.get(f, "位置" if f == "geometry" else f) if f else ""),
         old=log["old"].map(_short), new=log["new"].map(_short),
-    ).drop(columns="case_id").iloc[::-1]
+    )
     log.columns = ["时间", "修改人", "操作", "字段", "原值", "新值"]
-    st.dataframe(log, hide_index=True, key=f"audit_{case_id}")
+    return log
 
 
 def _short(v: Any) -> str:
@@ -167,7 +214,10 @@ def _add(user: str) -> None:
         st.error("未保存，请更正：\n\n" + "\n".join(f"- {e}" for e in errors))
         return
     try:
-        s.upsert_cases([case], user=user)
+        s.upsert_cases([case], user=user, expected_versions={case.case_id: 0})
+    except ConflictError:
+        st.error(f"案件编号「{case.case_id}」刚刚已被他人新增，您的案件未保存；请换一个编号，或到“编辑案件”中修改该案件。")
+        return
     except CasemapError as exc:
         common.show_error(exc)
         return
@@ -196,30 +246,52 @@ def _fields(kind: str, current: dict[str, Any], *, prefix: str) -> dict[str, Any
     return out
 
 
-def _widget(f: LedgerField, value: Any, kind: str, *, key: str) -> Any:
-    label = f.label
-    if f.type == "township":
-        return st.selectbox(label, TOWNSHIPS, index=TOWNSHIPS.index(value) if value in TOWNSHIPS else 0, key=key)
-    if f.type == "status":
-        return st.selectbox(label, STATUSES, index=STATUSES.index(value) if value in STATUSES else 0, key=key)
-    if f.type == "category":
-        opts = [k for k in CATEGORIES if category_kind(k) == kind]
-        return st.selectbox(label, opts, index=opts.index(value) if value in opts else 0, key=key,
-                            format_func=lambda k: f"{k}. {CATEGORY_SHORT[k]}")
+def _widget_value(f: LedgerField, value: Any, kind: str) -> Any:
+    """The value a field's widget holds for ``value`` (an option of a select box, "" for no text, …)."""
+    if f.type in ("township", "status", "category"):
+        opts = _options(f, kind)
+        return value if value in opts else opts[0]
+    if f.type == "bool":
+        return bool(value)
+    if f.type in ("int", "float"):
+        return None if value is None else (int(value) if f.type == "int" else float(value))
     if f.type == "date":
-        return st.date_input(label, value=value, key=key, format="YYYY-MM-DD",
+        return value
+    if f.name == "county":
+        return value or COUNTY
+    return value or ""
+
+
+def _options(f: LedgerField, kind: str) -> list:
+    if f.type == "township":
+        return list(TOWNSHIPS)
+    if f.type == "status":
+        return list(STATUSES)
+    return [k for k in CATEGORIES if category_kind(k) == kind]
+
+
+def _widget(f: LedgerField, value: Any, kind: str, *, key: str) -> Any:
+    """One field's widget; its value lives in st.session_state[key] (``value`` only when the key is new)."""
+    if key not in st.session_state or (f.type in ("township", "status", "category")
+                                       and st.session_state[key] not in _options(f, kind)):
+        st.session_state[key] = _widget_value(f, value, kind)
+    label = f.label
+    if f.type == "category":
+        return st.selectbox(label, _options(f, kind), key=key, format_func=lambda k: f"{k}. {CATEGORY_SHORT[k]}")
+    if f.type in ("township", "status"):
+        return st.selectbox(label, _options(f, kind), key=key)
+    if f.type == "date":
+        return st.date_input(label, value=None, key=key, format="YYYY-MM-DD",
                              min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
     if f.type == "bool":
-        return st.checkbox(label, value=bool(value), key=key)
+        return st.checkbox(label, key=key)
     if f.type == "int":
-        return st.number_input(label, value=None if value is None else int(value), step=1, key=key)
+        return st.number_input(label, value=None, step=1, key=key)
     if f.type == "float":
-        return st.number_input(label, value=None if value is None else float(value), step=0.1, format="%.2f", key=key)
-    if f.name == "county":
-        return st.text_input(label, value=value or COUNTY, key=key)
+        return st.number_input(label, value=None, step=0.1, format="%.2f", key=key)
     if f.name in LONG_TEXT:
-        return st.text_area(label, value=value or "", key=key, height=80)
-    return st.text_input(label, value=value or "", key=key)
+        return st.text_area(label, key=key, height=80)
+    return st.text_input(label, key=key)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from cases.io.files import guard_csv_frame
 from cases.model import CATEGORY_SHORT, TOWNSHIPS
 from cases.stats import STAT_COLUMNS, TOTAL, township_stats, with_chinese_headers
 from geo.webmap.maps import build_choropleth
@@ -41,7 +42,7 @@ def render() -> None:
     c1, c2 = st.columns(2)
     c1.download_button("下载 Excel（xlsx）", _xlsx(table), file_name="乡镇统计.xlsx", key="dl_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c2.download_button("下载 CSV（Excel 可直接打开）", table.to_csv(index=False).encode("utf-8-sig"),
+    c2.download_button("下载 CSV（Excel 可直接打开）", guard_csv_frame(table).to_csv(index=False).encode("utf-8-sig"),
                        file_name="乡镇统计.csv", mime="text/csv", key="dl_csv")
 
     st.subheader("分乡镇专题图")

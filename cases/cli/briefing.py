@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from cases.filters import parse_filters
+from cases.io.files import FORCE_HELP, check_output
 from cases.model import parse_date
 from cases.output.bulletin_files import write_bulletin
 from cases.output.sheets import township_case_ids, write_sheets
@@ -24,6 +25,7 @@ def _date(text: str | None, label: str):
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Write a map snapshot (PNG or PDF)."""
+    check_output(args.out, force=args.force)
     store = open_store(args.db)
     request = SnapshotRequest(township=args.township, case_id=args.case, case_filter=parse_filters(args.filter),
                               title=args.title, unit=args.unit, date=_date(args.date, "--date"))
@@ -37,6 +39,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     """Write the check sheet of one case, or the atlas of a township (one page per case)."""
     if bool(args.case_id) == bool(args.township):
         raise ValidationError("请给出一个案件编号（sheet CASE_ID --out 文件.pdf），或用 --township 乡镇 生成该乡镇全部案件的核查单图册，二者选一")
+    check_output(args.out, force=args.force)
     store = open_store(args.db)
     ids = [args.case_id] if args.case_id else township_case_ids(store, args.township)
     pages = write_sheets(store, args.out, ids, unit=args.unit, day=_date(args.date, "--date"))
@@ -47,6 +50,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Write the semimonthly bulletin (.docx or .pdf)."""
+    check_output(args.out, force=args.force)
     store = open_store(args.db)
     day = _date(args.date, "--date")
     path, bulletin = write_bulletin(store, args.out, day=day, since=_date(args.since, "--since"), unit=args.unit)
@@ -67,6 +71,7 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     s.add_argument("--title", help="图名（默认按范围自动生成）")
     s.add_argument("--unit", help="制图单位（默认 代县自然资源局）")
     s.add_argument("--date", metavar="YYYY-MM-DD", help="图上日期（默认今天）")
+    s.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(s)
     s.set_defaults(func=cmd_snapshot)
 
@@ -76,6 +81,7 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     h.add_argument("--out", required=True, metavar="FILE.pdf")
     h.add_argument("--unit", help="制表单位（默认 代县自然资源局）")
     h.add_argument("--date", metavar="YYYY-MM-DD", help="生成日期（默认今天）")
+    h.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(h)
     h.set_defaults(func=cmd_sheet)
 
@@ -84,5 +90,6 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     b.add_argument("--since", metavar="YYYY-MM-DD", help="变化统计起始日（默认上一期通报日，即此前最近的15日或30日）")
     b.add_argument("--out", required=True, metavar="FILE.docx|.pdf", help="输出 Word（.docx，可编辑）或 PDF")
     b.add_argument("--unit", help="发文单位（默认 县专项行动领导组办公室）")
+    b.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(b)
     b.set_defaults(func=cmd_bulletin)

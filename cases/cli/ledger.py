@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 from cases.io.exchange import export_geodata
+from cases.io.files import FORCE_HELP, check_output
 from cases.ledger.importer import import_ledger
 from cases.ledger.permits import import_permits
 from cases.ledger.writer import ledger_selection, write_ledger
@@ -93,6 +94,7 @@ def cmd_import_permits(args: argparse.Namespace) -> int:
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     """Write the 附件2/附件3 ledger of the store as xlsx."""
+    check_output(args.out, force=args.force)
     store = open_store(args.db)
     cases = store.cases()
     path = write_ledger(cases, args.out, kind=args.kind, township=args.township)
@@ -104,6 +106,7 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write cases and permits as GeoPackage, zipped Shapefile, GeoJSON, KML or KMZ."""
+    check_output(args.file, force=args.force, option="FILE")
     store = open_store(args.db)
     rep = export_geodata(store, args.file, township=args.township)
     out = _out()
@@ -134,11 +137,13 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     e.add_argument("--kind", choices=("land", "mining"), required=True)
     e.add_argument("--township", metavar="NAME", help="只导出一个乡镇")
     e.add_argument("--out", metavar="FILE.xlsx", required=True)
+    e.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(e)
     e.set_defaults(func=cmd_export_ledger)
 
     x = sub.add_parser("export", help="导出案件和许可证：.gpkg、.shp.zip、.geojson、.kml、.kmz")
     x.add_argument("file", metavar="FILE")
     x.add_argument("--township", metavar="NAME", help="只导出一个乡镇")
+    x.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(x)
     x.set_defaults(func=cmd_export)

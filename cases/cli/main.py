@@ -1,4 +1,4 @@
-"""Command line: ``python -m cases check|stats|init-demo|load-townships …``."""
+"""Command line: ``python -m cases check|stats|init-demo|backup|restore|load-townships …``."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import pandas as pd
 
 from cases.cli import briefing as briefing_commands
 from cases.cli import ledger as ledger_commands
-from cases.demo import init_demo
+from cases.demo import init_demo, non_demo_records
 from cases.io.checkinput import read_case_file, read_permit_file, read_township_file
+from cases.restore import restore_store
 from cases.service import APPROX_NOTE, new_empty_store, results_to_records, store_notes
 from cases.stats import township_stats, with_chinese_headers
-from cases.store import open_store
+from cases.store import CaseStore, default_db_path, open_store
 from geo.checks import FLAGS, check_cases
 from geo.errors import CasemapError, StoreError
 
@@ -86,13 +87,26 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_init_demo(args: argparse.Namespace) -> int:
-    """(Re)create a store holding the shipped boundaries and the demo data."""
+    """(Re)create a store holding the shipped boundaries and the demo data (in one transaction).
+
+    Refuses, without ``--force``, a store holding anything init-demo did not write (imported, entered
+    or edited cases, imported permits); with ``--force`` the store is backed up first.
+    """
     store = open_store(args.db, create=True)
-    n = len(store.cases())
-    if n and store.get_meta("is_demo") != "1":
-        if not args.force:
+    try:
+        return _init_demo(store, force=args.force)
+    finally:
+        store.close_all()
+
+
+def _init_demo(store: CaseStore, *, force: bool) -> int:
+    cases, permits = non_demo_records(store)
+    if cases or permits:
+        what = "、".join([f"{len(cases)} 个真实案件"] * bool(cases) + [f"{len(permits)} 个导入的采矿许可证"] * bool(permits))
+        first = "、".join((cases + permits)[:5]) + ("等" if len(cases) + len(permits) > 5 else "")
+        if not force:
             raise StoreError(
-                f"案件库 {store.path} 中已有 {n} 个真实案件，init-demo 会清空它们；"
+                f"案件库 {store.path} 中已有 {what}（导入、录入或修改过的，如 {first}），init-demo 会清空它们；"
                 "如确需重建示例库，请加 --force（会先备份原文件），或用 --db 指定新的文件。"
             )
         backup = store.backup()
@@ -106,6 +120,29 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Create a new, empty store holding the shipped county and township boundaries."""
     store = new_empty_store(args.db)
     print(f"已新建案件库 {store.path}（含县界和乡镇界线，没有案件）；可用 import、import-permits 导入台账和许可证。")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the store to a new file, consistently even while the app or an import writes."""
+    store = open_store(args.db)
+    try:
+        out = store.backup(args.out)
+        n = len(store.cases())
+    finally:
+        store.close_all()
+    print(f"已把案件库 {store.path} 备份到 {out}（{n} 个案件）。"
+          f"恢复：python -m cases restore \"{out}\" --db \"{store.path}\" --force")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the store with a backup (checked first; the current store is backed up first)."""
+    target = default_db_path(args.db)
+    saved = restore_store(args.file, target, force=args.force)
+    if saved is not None:
+        print(f"已把原案件库保存到 {saved}")
+    print(f"已用 {args.file} 恢复案件库 {target}。")
     return 0
 
 
@@ -145,6 +182,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(d)
     d.add_argument("--force", action="store_true", help="案件库中有真实案件时仍重建（先备份）")
     d.set_defaults(func=cmd_init_demo)
+
+    b = sub.add_parser("backup", help="备份案件库到新文件（应用运行、他人保存时也一致）")
+    b.add_argument("--out", required=True, metavar="FILE", help="备份文件（不能已存在）")
+    add_db(b)
+    b.set_defaults(func=cmd_backup)
+
+    r = sub.add_parser("restore", help="用备份文件恢复案件库（先检查备份、先备份当前案件库）")
+    r.add_argument("file", metavar="FILE", help="备份文件（casemap 案件库）")
+    add_db(r)
+    r.add_argument("--force", action="store_true", help="当前案件库中有案件或许可证（或已损坏）时仍替换（先备份）")
+    r.set_defaults(func=cmd_restore)
 
     i = sub.add_parser("init", help="新建空案件库（含县界和乡镇界线，没有案件）")
     add_db(i)

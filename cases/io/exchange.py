@@ -16,6 +16,7 @@ names back.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -24,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
-from cases.io.files import max_import_bytes
+from cases.io.files import atomic_output, guard_csv_frame, max_import_bytes, unguard_csv_cell
 from cases.io.geodata import KML_SUFFIXES, read_geodata
 from cases.io.kml import new_document, placemark, to_bytes, write_kmz
 from cases.model import CATEGORY_SHORT, FIELD_LABELS, KINDS, LAND, MINING, township_option
@@ -47,6 +49,8 @@ SHP_BACK = {v: k for k, v in SHP_NAMES.items()}
 PERMIT_LABELS = {"permit_no": "采矿许可证号", "holder": "采矿权人", "mineral": "矿种", "valid_from": "有效期起",
                  "valid_to": "有效期止", "mining_method": "开采方式", "elev_top": "开采标高上限（米）",
                  "elev_bottom": "开采标高下限（米）", "mine_name": "矿山名称"}
+#: The full-text tables in a .shp.zip export (the DBF cuts text at 254 bytes).
+CASES_CSV, PERMITS_CSV = "cases.csv", "permits.csv"
 _SHOWN_CASE = ("case_id", "kind", "category", "township", "status", "summary", "party", "violation_time", "location",
                "area_mu_declared", "mineral", "permit_no", "found_date", "handling", "filing_authority", "filing_date",
                "penalty", "fine_wan", "criminal_persons", "accountability_persons", "remarks")
@@ -101,35 +105,37 @@ def export_geodata(store, path: str | os.PathLike, *, township: str | None = Non
     path = Path(path)
     fmt = output_format(path)
     cases, permits = select(store, township=township)
-    path.parent.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
-    if fmt == ".gpkg":
-        if path.exists():
-            path.unlink()
-        for name, frame in _layers(cases, permits):
-            _plain(frame).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
-    elif fmt == ".shp.zip":
-        notes += _write_shp_zip(path, cases, permits)
-    elif fmt == ".geojson":
-        frame = pd.concat([_whole(_plain(cases)).assign(layer="case"), _whole(_plain(permits)).assign(layer="permit")],
-                          ignore_index=True)
-        gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
-        text = gdf.to_json(ensure_ascii=False, drop_id=True, na="drop")
-        data = json.loads(text)
-        data["name"] = "代县用地用矿执法案件"
-        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    else:
+    if fmt in (".kml", ".kmz"):
         located = ~(cases.geometry.isna() | cases.geometry.is_empty)
         if not located.all():
             notes.append(f"{int((~located).sum())} 个未定位案件没有坐标，未写入 {fmt.upper().lstrip('.')}"
                          "（台账、GeoPackage、GeoJSON 导出中保留）")
             cases = cases[located]
-        kml = _kml(cases, permits)
-        if fmt == ".kml":
-            path.write_bytes(kml)
-        else:
-            write_kmz(path, kml)
+    with atomic_output(path) as tmp:  # a failed or killed export never leaves a half-written file
+        notes += _write(fmt, tmp, cases, permits)
     return {"path": str(path), "cases": len(cases), "permits": len(permits), "notes": notes}
+
+
+def _write(fmt: str, path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> list[str]:
+    """Write ``cases`` and ``permits`` to the new file ``path`` in ``fmt``; return notes."""
+    if fmt == ".gpkg":
+        for name, frame in _layers(cases, permits) or [("permits", permits)]:  # nothing to export: an empty layer
+            _plain(frame).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    elif fmt == ".shp.zip":
+        return _write_shp_zip(path, cases, permits)
+    elif fmt == ".geojson":
+        frame = pd.concat([_whole(_plain(cases)).assign(layer="case"), _whole(_plain(permits)).assign(layer="permit")],
+                          ignore_index=True)
+        gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
+        data = json.loads(gdf.to_json(ensure_ascii=False, drop_id=True, na="drop"))
+        data["name"] = "代县用地用矿执法案件"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    elif fmt == ".kml":
+        path.write_bytes(_kml(cases, permits))
+    else:
+        write_kmz(path, _kml(cases, permits))
+    return []
 
 
 def _layers(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> list[tuple[str, gpd.GeoDataFrame]]:
@@ -145,23 +151,28 @@ def _cut(text: Any, limit: int = 254) -> tuple[Any, bool]:
     return b.decode("utf-8", errors="ignore"), True
 
 
+def _is_text(s: pd.Series) -> bool:
+    """True for a text column, object or pandas' string dtype (the default from pandas 3 on)."""
+    return s.dtype == object or pd.api.types.is_string_dtype(s)
+
+
 def _write_shp_zip(path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> list[str]:
     cut_count = 0
     with tempfile.TemporaryDirectory() as tmp:
         for name, frame in _layers(cases, permits):
             flat = _plain(frame).rename(columns=SHP_NAMES)
             for col in flat.columns:
-                if flat[col].dtype == object and col != "geometry":
+                if col != "geometry" and _is_text(flat[col]):
                     cut = [_cut(v) for v in flat[col]]
                     cut_count += sum(c for _, c in cut)
-                    flat[col] = [v for v, _ in cut]
+                    flat[col] = pd.Series([v for v, _ in cut], index=flat.index, dtype=object)
             flat.to_file(Path(tmp) / f"{name}.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             for f in sorted(Path(tmp).iterdir()):
                 z.write(f, f.name)
-            for name, frame in (("cases.csv", cases), ("permits.csv", permits)):
+            for name, frame in ((CASES_CSV, cases), (PERMITS_CSV, permits)):
                 flat = _plain(frame).assign(wkt=frame.geometry.to_wkt()).drop(columns="geometry")
-                z.writestr(name, "\ufeff" + flat.to_csv(index=False, lineterminator="\r\n"))
+                z.writestr(name, "\ufeff" + guard_csv_frame(flat).to_csv(index=False, lineterminator="\r\n"))
     return [f"Shapefile 文本字段最长 254 字节，{cut_count} 个值已截断；完整内容见压缩包中的 cases.csv/permits.csv"] if cut_count else []
 
 
@@ -212,4 +223,46 @@ def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> 
     if permit.any():
         given = frame["layer"] if "layer" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
         frame["layer"] = given.mask(permit & given.isna(), "permit")
-    return frame, read.notes
+    notes = list(read.notes)
+    if Path(path).name.lower().endswith(".zip"):
+        frame = _whole_text(frame, Path(path), permit.to_numpy(), notes)
+    return frame, notes
+
+
+def _whole_text(frame: gpd.GeoDataFrame, path: Path, is_permit, notes: list[str]) -> gpd.GeoDataFrame:
+    """Text the DBF cut at 254 bytes, taken whole from the zip's ``cases.csv``/``permits.csv`` (as
+    :func:`export_geodata` writes them), matched on case_id / permit_no.
+
+    A value is replaced only where the Shapefile holds exactly the cut of the CSV's text, so a field
+    edited in GIS software after the export is kept as edited.
+    """
+    tables = {}
+    with zipfile.ZipFile(path) as z:
+        for csv in set(z.namelist()) & {CASES_CSV, PERMITS_CSV}:
+            try:
+                tables[csv] = pd.read_csv(io.BytesIO(z.read(csv)), dtype=str, keep_default_na=False,
+                                          encoding="utf-8-sig")
+            except ValueError:  # not casemap's table (pandas' parser and decoding errors are ValueErrors)
+                notes.append(f"{path.name} 中的 {csv} 无法读取，超长文本按 Shapefile 中截断后的内容导入")
+    out = frame.copy()
+    restored = 0
+    for csv, key, rows in ((CASES_CSV, "case_id", ~is_permit), (PERMITS_CSV, "permit_no", is_permit)):
+        table = tables.get(csv)
+        if table is None or key not in table.columns or key not in out.columns:
+            continue
+        table = table.drop_duplicates(key).set_index(key).map(unguard_csv_cell)
+        for col in table.columns.intersection(out.columns).drop(key, errors="ignore"):
+            if not _is_text(out[col]):
+                continue
+            full = table[col].reindex(out[key].astype(str)).to_numpy()
+            have = out[col].to_numpy(dtype=object)
+            hits = [i for i in np.flatnonzero(rows) if isinstance(full[i], str) and isinstance(have[i], str)
+                    and _cut(full[i])[1] and _cut(full[i])[0].rstrip() == have[i].rstrip()]
+            if hits:
+                have[hits] = full[hits]
+                out[col] = pd.Series(have, index=out.index, dtype=object)
+                restored += len(hits)
+    if restored:
+        notes.append(f"{path.name}：{restored} 个超过 Shapefile 字段长度（254 字节）的文本已按压缩包中的 "
+                     f"{CASES_CSV}/{PERMITS_CSV} 恢复为全文")
+    return out

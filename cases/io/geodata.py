@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from cases.io.files import check_size
+from cases.io.files import check_size, check_unpacked
 from cases.io.kml import read_kml
 from cases.model import parse_date
 from geo.crs import STORAGE_CRS, check_in_county_box, diagnose_projected, require_crs
@@ -56,8 +58,10 @@ def read_geodata(path: str | Path, *, what: str = "文件", layers: Sequence[str
                  max_bytes: int | None = None) -> GeoRead:
     """The one geodata reader: GeoPackage, Shapefile (.shp or .zip), GeoJSON, KML, KMZ → CGCS2000 lon/lat.
 
-    Refuses, with one Chinese message each: a missing, empty or too large file, a zip without a
-    complete Shapefile, an unreadable file or layer, a layer without a CRS (:func:`geo.crs.require_crs`),
+    Refuses, with one Chinese message each: a missing, empty or too large file, a zip (or KMZ) that
+    would unpack to too much (:func:`cases.io.files.check_unpacked`), a zip without a complete
+    Shapefile, XML entities in KML, coordinates that are text, NaN or infinite (naming each feature),
+    an unreadable file or layer, a layer without a CRS (:func:`geo.crs.require_crs`),
     numbers that do not fit the declared CRS (:func:`geo.crs.diagnose_projected`), and a CRS that
     cannot be converted.  A Shapefile without .cpg is decoded as GBK or UTF-8 (with a note).  Dates
     stay text, so that a bad date is reported by row; geometries GEOS cannot build are fixed.
@@ -80,9 +84,11 @@ def read_geodata(path: str | Path, *, what: str = "文件", layers: Sequence[str
     path = Path(path)
     _check_file(path, what=what, max_bytes=max_bytes)
     if path.suffix.lower() in KML_SUFFIXES:
-        return _read_kml(path, what=what, layers=layers)
+        return _read_kml(path, what=what, layers=layers, max_bytes=max_bytes)
     if path.suffix.lower() == ".zip":
-        _check_zip(path)
+        _check_zip(path, max_bytes=max_bytes)
+    if path.suffix.lower() in (".geojson", ".json"):
+        _check_geojson_coordinates(path, what=what)
     try:
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except _READ_ERRORS as exc:
@@ -145,6 +151,7 @@ def _read_layer(path: Path, layer: str, *, subject: str, notes: list[str]) -> gp
 
 def _to_storage(frame: gpd.GeoDataFrame, *, subject: str) -> gpd.GeoDataFrame:
     require_crs(frame, what=subject)
+    _check_finite(frame, subject=subject)
     if len(frame) and not frame.geometry.is_empty.all():
         why = diagnose_projected(tuple(frame.total_bounds), frame.crs)
         if why:
@@ -155,8 +162,8 @@ def _to_storage(frame: gpd.GeoDataFrame, *, subject: str) -> gpd.GeoDataFrame:
         raise CRSError(f"{subject} 的坐标系无法识别或无法转换到 CGCS2000：{exc}") from exc
 
 
-def _read_kml(path: Path, *, what: str, layers: Sequence[str] | None) -> GeoRead:
-    marks = read_kml(path, path.read_bytes())
+def _read_kml(path: Path, *, what: str, layers: Sequence[str] | None, max_bytes: int | None) -> GeoRead:
+    marks = read_kml(path, path.read_bytes(), max_bytes=max_bytes)
     frame = gpd.GeoDataFrame(marks.rows, geometry="geometry", crs=STORAGE_CRS)
     names = np.array(marks.layers, dtype=object)
     if layers is not None:
@@ -167,10 +174,12 @@ def _read_kml(path: Path, *, what: str, layers: Sequence[str] | None) -> GeoRead
     return GeoRead(_to_storage(frame, subject=f"{what} {path.name}"), marks.notes, names)
 
 
-def _check_zip(path: Path) -> None:
-    """Refuse a .zip that is no zip or holds no Shapefile/GeoPackage/GeoJSON, naming what it holds."""
+def _check_zip(path: Path, *, max_bytes: int | None = None) -> None:
+    """Refuse a .zip that is no zip, would unpack to too much (:func:`cases.io.files.check_unpacked`)
+    or holds no Shapefile/GeoPackage/GeoJSON, naming what it holds."""
     try:
         with zipfile.ZipFile(path) as z:
+            check_unpacked(z, name=path.name, packed_bytes=path.stat().st_size, max_bytes=max_bytes)
             names = [n for n in z.namelist() if not n.endswith("/")]
     except (zipfile.BadZipFile, OSError) as exc:
         raise LedgerFormatError(f"{path.name} 不是有效的 zip 压缩包，无法读取；请重新压缩 Shapefile 后再导入") from exc
@@ -183,6 +192,68 @@ def _check_zip(path: Path) -> None:
     if missing:
         raise LedgerFormatError(f"{path.name} 中的 Shapefile 不完整，缺少：{'、'.join(missing)}（Shapefile 需要同名的 .shp、.shx、.dbf，"
                                 "以及 .prj 坐标系文件）")
+
+
+def _feature_label(n: int, props: dict) -> str:
+    """``第 3 个要素（case_id YD-1）`` for messages: the feature's number and its id, if it has one."""
+    ident = next((f"{k} {props[k]}" for k in ("case_id", "permit_no", "name") if props.get(k) not in (None, "")), "")
+    return f"第 {n} 个要素" + (f"（{ident}）" if ident else "")
+
+
+def _check_finite(frame: gpd.GeoDataFrame, *, subject: str) -> None:
+    """Refuse features whose coordinates are NaN or infinite (GEOS cannot measure them), naming each."""
+    geoms = np.asarray(frame.geometry.values)
+    if not len(geoms):
+        return
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
+    if len(bad):
+        props = frame.drop(columns=frame.geometry.name).iloc[bad].to_dict("records")
+        raise RowErrors([f"{_feature_label(int(i) + 1, p)}：geometry 坐标含 NaN 或无穷大，不是有效数字"
+                         for i, p in zip(bad, props)], source=subject)
+
+
+def _check_geojson_coordinates(path: Path, *, what: str) -> None:
+    """Refuse GeoJSON features whose coordinates are text ("113.1"), NaN or infinite, naming each.
+
+    GDAL reads a geometry with text coordinates as no geometry at all, which would import the case
+    as 未定位 without a word; NaN/Infinity (not JSON, but written by some tools) break the checks.
+    A file that is no JSON is left to GDAL to name.
+    """
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return
+    feats = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(feats, list):
+        feats = [data] if isinstance(data, dict) and data.get("type") == "Feature" else []
+    errors = []
+    for n, feat in enumerate(feats, start=1):
+        if not isinstance(feat, dict) or not isinstance(feat.get("geometry"), dict):
+            continue
+        try:
+            bad = _bad_coordinate(feat["geometry"])
+        except RecursionError:
+            bad = "（嵌套过深）"
+        if bad is not None:
+            props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
+            why = "是文本，不是数字" if isinstance(bad, str) else "不是有效数字（NaN 或无穷大）"
+            errors.append(f"{_feature_label(n, props)}：geometry 坐标「{json.dumps(bad, ensure_ascii=False)}」{why}")
+    if errors:
+        raise RowErrors(errors[:200] + ([f"……另有 {len(errors) - 200} 个要素有同样问题"] if len(errors) > 200 else []),
+                        source=f"{what} {path.name}")
+
+
+def _bad_coordinate(item: object) -> object | None:
+    """The first coordinate value of a GeoJSON geometry (or part of one) that is not a finite number, else None."""
+    if isinstance(item, dict):
+        parts = [item.get("coordinates", [])] + [g for g in item.get("geometries") or [] if isinstance(g, dict)]
+        return next((bad for part in parts if (bad := _bad_coordinate(part)) is not None), None)
+    if isinstance(item, list):
+        return next((bad for part in item if (bad := _bad_coordinate(part)) is not None), None)
+    if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item):
+        return item
+    return None
 
 
 def _dbf_encoding(path: Path, layer: str, frame: pd.DataFrame) -> str | None:

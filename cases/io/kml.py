@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -46,8 +47,11 @@ from typing import Any, NamedTuple
 from xml.etree import ElementTree as ET
 
 import shapely
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_fromstring
 from shapely.geometry import MultiPolygon, Point, Polygon
 
+from cases.io.files import check_unpacked
 from cases.text import value_text
 from geo.errors import LedgerFormatError, RowErrors
 
@@ -145,14 +149,19 @@ def write_kmz(path: Path, kml: bytes) -> None:
 
 
 # -- reading -------------------------------------------------------------------------------------
-def kml_bytes(path: Path, data: bytes) -> bytes:
-    """The KML of a .kml file or of a .kmz (the doc.kml, else the first .kml inside)."""
+def kml_bytes(path: Path, data: bytes, *, max_bytes: int | None = None) -> bytes:
+    """The KML of a .kml file or of a .kmz (the doc.kml, else the first .kml inside).
+
+    A KMZ that would unpack to too much is refused before anything is unpacked
+    (:func:`cases.io.files.check_unpacked` with the import limit ``max_bytes``, default the configured one).
+    """
     if path.suffix.lower() != ".kmz":
         return data
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise LedgerFormatError(f"{path.name} 已损坏，不是有效的 KMZ（zip）文件") from exc
+    check_unpacked(z, name=path.name, packed_bytes=len(data), max_bytes=max_bytes)
     names = [n for n in z.namelist() if n.lower().endswith(".kml")]
     if not names:
         raise LedgerFormatError(f"{path.name} 中没有 KML 文件（KMZ 应包含 doc.kml）；文件内容：{'、'.join(z.namelist()[:10]) or '（空）'}")
@@ -171,18 +180,25 @@ def _child(el: ET.Element, name: str) -> ET.Element | None:
     return next((e for e in el if _local(e.tag) == name), None)
 
 
-def _parse_coords(text: str) -> list[tuple[float, float]]:
+def _parse_coords(text: str, label: str) -> list[tuple[float, float]]:
+    """``lon,lat[,alt]`` tuples of a <coordinates> text; ValueError naming a value that is no finite number."""
     out = []
     for tok in (text or "").split():
         parts = tok.split(",")
         if len(parts) >= 2:
-            out.append((float(parts[0]), float(parts[1])))
+            try:
+                x, y = float(parts[0]), float(parts[1])
+            except ValueError:
+                raise ValueError(f"{label}：坐标「{tok[:40]}」不是数字（应为 经度,纬度[,高程]）") from None
+            if not (math.isfinite(x) and math.isfinite(y)):
+                raise ValueError(f"{label}：坐标「{tok[:40]}」不是有效数字（NaN 或无穷大）")
+            out.append((x, y))
     return out
 
 
 def _ring(el: ET.Element, label: str, notes: list[str]) -> list[tuple[float, float]]:
     coords_el = next(iter(_find_all(el, "coordinates")), None)
-    pts = _parse_coords(coords_el.text if coords_el is not None else "")
+    pts = _parse_coords(coords_el.text if coords_el is not None else "", label)
     if len(set(pts)) < 3:
         raise ValueError(f"{label}：面的一个环只有 {len(set(pts))} 个不同的点，至少需要 3 个点")
     if pts[0] != pts[-1]:
@@ -194,7 +210,7 @@ def _ring(el: ET.Element, label: str, notes: list[str]) -> list[tuple[float, flo
 def _shape(el: ET.Element, label: str, notes: list[str]) -> list[shapely.Geometry]:
     name = _local(el.tag)
     if name == "Point":
-        c = _parse_coords(next(iter(_find_all(el, "coordinates"))).text)
+        c = _parse_coords(next(iter(_find_all(el, "coordinates"))).text, label)
         return [Point(c[0])] if c else []
     if name == "Polygon":
         outer = _child(el, "outerBoundaryIs")
@@ -231,7 +247,7 @@ def _placemarks(el: ET.Element, folder: str) -> Iterator[tuple[str, ET.Element]]
             yield from _placemarks(child, folder)
 
 
-def read_kml(path: Path, data: bytes) -> Placemarks:
+def read_kml(path: Path, data: bytes, *, max_bytes: int | None = None) -> Placemarks:
     """Placemarks as dicts (name, description, ExtendedData fields, geometry), their folders, and notes.
 
     Hand-made rather than pyogrio/LIBKML so that every unusable placemark is named in document order
@@ -242,8 +258,11 @@ def read_kml(path: Path, data: bytes) -> Placemarks:
     folder), as GDAL names layers; rows are in document order, numbered so in messages.
     Raises RowErrors naming every placemark whose geometry is unusable.
     """
-    try:
-        root = ET.fromstring(kml_bytes(path, data))
+    try:  # defusedxml: no entity expansion ("billion laughs") and no external entities (XXE)
+        root = safe_fromstring(kml_bytes(path, data, max_bytes=max_bytes))
+    except DefusedXmlException as exc:
+        raise LedgerFormatError(f"{path.name} 含有 XML 实体声明或外部引用（DOCTYPE/ENTITY），出于安全原因拒绝读取；"
+                                "请在奥维互动地图或 Google Earth 中重新导出 KML/KMZ 后再导入") from exc
     except ET.ParseError as exc:
         raise LedgerFormatError(f"{path.name} 不是有效的 KML（XML 解析失败：{exc}）") from exc
     rows, layers, notes, errors = [], [], [], []

@@ -32,7 +32,7 @@ from cases.ledger.rows import LedgerRow, RowResult, case_id_for, row_to_case
 from cases.ledger.values import blank, to_text, to_township, township_in
 from cases.model import FIELD_LABELS, KINDS, Case, case_diff
 from cases.store import CaseStore
-from geo.errors import LedgerCellError, LedgerFormatError, RowErrors
+from geo.errors import LedgerCellError, LedgerFormatError, RowErrors, ValidationError
 
 Progress = Callable[[float, str], None]
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz")
@@ -331,10 +331,34 @@ def case_changes(old: Case | None, new: Case) -> list[str]:
     return [FIELD_LABELS.get(name, "位置" if name == "geometry" else name) for name in case_diff(old, new)]
 
 
-def store_lookup(store: CaseStore) -> Callable[[str], Case | None]:
-    """A case-by-id lookup on ``store`` that returns None for unknown ids."""
-    ids = set(store.cases()["case_id"])
-    return lambda cid: store.get_case(cid) if cid in ids else None
+class StoreLookup:
+    """A case-by-id lookup on a store (None for unknown ids) that remembers each case it returned.
+
+    Reading a ledger and planning the import see the same stored cases, and :meth:`versions` gives the
+    versions they were read at, so the write can refuse cases that someone changed in between.
+    """
+
+    def __init__(self, store: CaseStore) -> None:
+        self._store = store
+        self._ids = set(store.cases()["case_id"])
+        self._seen: dict[str, Case | None] = {}
+
+    def __call__(self, case_id: str) -> Case | None:
+        if case_id not in self._seen:
+            try:
+                self._seen[case_id] = self._store.get_case(case_id) if case_id in self._ids else None
+            except ValidationError:  # removed since the ids were read
+                self._seen[case_id] = None
+        return self._seen[case_id]
+
+    def versions(self, case_ids: list[str]) -> dict[str, int]:
+        """The version each case had when it was first looked up (0: it was not in the store)."""
+        return {cid: case.version if (case := self(cid)) is not None else 0 for cid in case_ids}
+
+
+def store_lookup(store: CaseStore) -> StoreLookup:
+    """A case-by-id lookup on ``store`` that returns None for unknown ids and remembers what it read."""
+    return StoreLookup(store)
 
 
 def plan_import(parsed: ParsedLedger, lookup: Callable[[str], Case | None]) -> tuple[list[str], dict[str, list[str]], list[str]]:
@@ -358,6 +382,8 @@ def import_ledger(store: CaseStore, path: str | os.PathLike, *, kind: str | None
     """Read ``path`` and upsert its cases into ``store``, all or nothing.
 
     Raises RowErrors listing every bad row (row number, column, reason); nothing is written then.
+    Raises ConflictError naming the cases someone changed (in the app, another import) while the file
+    was read: the import was built on their old values, so nothing is written then either.
     """
     lookup = store_lookup(store)
     county = store.county()
@@ -372,7 +398,8 @@ def import_ledger(store: CaseStore, path: str | os.PathLike, *, kind: str | None
     added, changed, unchanged = plan_import(parsed, lookup)
     if not dry_run:
         (progress or (lambda f, m: None))(0.92, "写入案件库")
-        store.upsert_cases(parsed.cases, user=user, allow_unlocated=True)
+        store.upsert_cases(parsed.cases, user=user, allow_unlocated=True,
+                           expected_versions=lookup.versions([c.case_id for c in parsed.cases]))
     (progress or (lambda f, m: None))(1.0, "完成")
     return ImportReport(parsed, added, changed, unchanged, dry_run)
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cases.io.files import check_size, decode_text
+from defusedxml import DefusedXmlException
+
+from cases.io.files import check_size, check_unpacked, decode_text
 from geo.errors import LedgerFormatError
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -63,7 +65,7 @@ def read_workbook(path: str | os.PathLike, *, max_bytes: int | None = None) -> W
     if not data.strip():
         raise LedgerFormatError(f"{path.name} 是空文件")
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(path, data)
+        return _read_xlsx(path, data, max_bytes=max_bytes)
     if data[:8] == _OLE:
         if _ENCRYPTED in data:
             raise LedgerFormatError(f"{path.name} 设有打开密码，无法读取；请在 Excel/WPS 中取消密码（文件 → 信息 → 保护工作簿）后再导入")
@@ -82,13 +84,23 @@ def read_workbook(path: str | os.PathLike, *, max_bytes: int | None = None) -> W
     return wb
 
 
-def _read_xlsx(path: Path, data: bytes) -> Workbook:
+def _read_xlsx(path: Path, data: bytes, *, max_bytes: int | None = None) -> Workbook:
+    """An xlsx workbook: refused before parsing when it would unpack to too much; parsed by openpyxl,
+    which uses defusedxml (a runtime requirement), so XML entities (XXE, "billion laughs") are refused."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            check_unpacked(z, name=path.name, packed_bytes=len(data), max_bytes=max_bytes)
+    except zipfile.BadZipFile as exc:
+        raise LedgerFormatError(f"{path.name} 已损坏，无法作为 Excel 工作簿打开（BadZipFile）；请用 Excel/WPS 重新保存后再导入") from exc
+    try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except (zipfile.BadZipFile, KeyError, InvalidFileException, OSError, ValueError, TypeError) as exc:
+        if _caused_by_entities(exc):  # openpyxl wraps defusedxml's refusal of a worksheet in a ValueError
+            raise LedgerFormatError(f"{path.name} 含有 XML 实体声明或外部引用（DOCTYPE/ENTITY），出于安全原因拒绝读取；"
+                                    "请用 Excel/WPS 打开后另存为新的 .xlsx 再导入") from exc
         raise LedgerFormatError(f"{path.name} 已损坏，无法作为 Excel 工作簿打开（{type(exc).__name__}）；请用 Excel/WPS 重新保存后再导入") from exc
     cached = None
     sheets = []
@@ -111,6 +123,16 @@ def _read_xlsx(path: Path, data: bytes) -> Workbook:
         merges = [(m.min_row - 1, m.max_row, m.min_col - 1, m.max_col) for m in ws.merged_cells.ranges]
         sheets.append(Grid(ws.title, rows, merges, formulas))
     return Workbook(path, sheets)
+
+
+def _caused_by_entities(exc: BaseException | None) -> bool:
+    """True when defusedxml refused XML entities somewhere in the chain of ``exc``."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _read_xls(path: Path, data: bytes) -> Workbook:

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from cases.io.files import FORMULA_START, atomic_output
 from cases.ledger.layout import EXTRA_COLUMNS, EXTRA_GROUP, GEOMETRY_REF, GEOMETRY_SHEET, OFFICIAL_COLUMNS
 from cases.ledger.rows import _fine_suffix
 from cases.model import LAND, MINING, township_option
@@ -57,7 +58,7 @@ def _put(ws, row: int, col: int, value: Any, *, align: Alignment = _CENTER, bord
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str):
-        cell.data_type = "s"  # text stays text, even "=…" (no formula injection)
+        _text_cell(cell)
     cell.alignment = align
     cell.font = font or Font(name=_FONT, size=10)
     if border:
@@ -65,6 +66,14 @@ def _put(ws, row: int, col: int, value: Any, *, align: Alignment = _CENTER, bord
     if fmt:
         cell.number_format = fmt
     return cell
+
+
+def _text_cell(cell) -> None:
+    """Keep a text cell text, even "=HYPERLINK(…)": stored as a string, not a formula (no formula
+    injection), and marked with Excel's quote prefix so that editing the cell does not turn it into one."""
+    cell.data_type = "s"
+    if cell.value.startswith(FORMULA_START):
+        cell.quotePrefix = True
 
 
 def _value(name: str, rec: dict[str, Any]) -> Any:
@@ -139,6 +148,8 @@ def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str,
                 if v and len(v) > _MAX_CELL:
                     geo_ws = geo_ws or _geometry_sheet(wb)
                     geo_ws.append([rec["case_id"], *[v[i:i + _MAX_CELL] for i in range(0, len(v), _MAX_CELL)]])
+                    for cell in geo_ws[geo_ws.max_row]:
+                        _text_cell(cell)
                     v = GEOMETRY_REF
             else:
                 v = _value(name, rec)
@@ -151,8 +162,8 @@ def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str,
     _footer(ws, kind, r + 0, n_off)
     _print_setup(ws, official, extras, top, depth, last + 3, n_off)
     ws.freeze_panes = ws.cell(row=first, column=4)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic_output(path) as tmp:  # a failed or killed save never leaves a half-written workbook
+        wb.save(tmp)
     return path
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cases.io.files import atomic_output
 from cases.output.bulletin import MAX_LIST, TABLE_COLUMNS, TITLE, Bulletin, build_bulletin
 from cases.output.figures import check_suffix, pdf_fonts
 from cases.output.fonts import font_family
@@ -248,6 +249,6 @@ def write_bulletin(store: CaseStore, out: str | os.PathLike, *, day: dt.date, si
     """Write the bulletin of ``day`` to ``out`` (.docx or .pdf); return the path and the content."""
     path = check_suffix(out, (".docx", ".pdf"))
     bulletin = build_bulletin(store, day=day, since=since, issuer=unit)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    (write_docx if path.suffix.lower() == ".docx" else write_pdf)(bulletin, path)
+    with atomic_output(path) as tmp:  # a failed or killed save never leaves a half-written bulletin
+        (write_docx if path.suffix.lower() == ".docx" else write_pdf)(bulletin, tmp)
     return path, bulletin

@@ -10,11 +10,13 @@ import datetime as dt
 import io
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from cases.io.files import atomic_output
 from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS, TOWNSHIPS
 from cases.output.figures import check_suffix, pdf_fonts, producing_unit
 from cases.output.fonts import font_family
@@ -214,16 +216,23 @@ def township_case_ids(store: CaseStore, township: str) -> list[str]:
 def write_sheets(store: CaseStore, out: str | os.PathLike | io.BytesIO, case_ids: list[str], *, unit: str | None = None,
                  day: dt.date | None = None, dpi: float = 150) -> int:
     """Write one A4 check sheet per case into one PDF (an atlas when several); return the page count."""
-    from matplotlib.backends.backend_pdf import PdfPages
-
     if not isinstance(out, io.BytesIO):
         out = check_suffix(out, (".pdf",))
-        out.parent.mkdir(parents=True, exist_ok=True)
     sheets = sheet_data(store, case_ids, unit=producing_unit(store, unit), day=day)
+    if isinstance(out, io.BytesIO):
+        _write_pages(sheets, out, dpi=dpi)
+    else:
+        with atomic_output(out) as tmp:  # a failed or killed atlas never leaves a half-written PDF
+            _write_pages(sheets, tmp, dpi=dpi)
+    return len(sheets)
+
+
+def _write_pages(sheets: list[SheetData], out: Path | io.BytesIO, *, dpi: float) -> None:
+    from matplotlib.backends.backend_pdf import PdfPages
+
     font = font_family()
     with pdf_fonts(), PdfPages(out, metadata={"Title": "案件核查单", "Creator": "casemap"}) as pdf:
         for i, data in enumerate(sheets, start=1):
             page = sheet_page(data, font=font, dpi=dpi, page_no=i if len(sheets) > 1 else None,
                               page_count=len(sheets) if len(sheets) > 1 else None)
             pdf.savefig(page.fig)
-    return len(sheets)

@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cases.filters import CaseFilter, describe_filter, filter_mask
+from cases.io.files import atomic_output
 from cases.output.figures import check_suffix, producing_unit, save_figure
 from cases.output.fonts import font_family
 from cases.service import check_store, store_notes
@@ -103,8 +104,8 @@ def write_snapshot(store: CaseStore, out: str | os.PathLike, request: SnapshotRe
     if dpi < 30 or dpi > 1200:
         raise ValidationError(f"分辨率 --dpi {dpi:g} 超出范围，应在 30–1200 之间")
     fig = render_snapshot(store, request, size=size, landscape=landscape, dpi=dpi)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_figure(fig, path)
+    with atomic_output(path) as tmp:  # a failed or killed save never leaves a half-written map
+        save_figure(fig, tmp, fmt=path.suffix.lower().lstrip("."))
     return path
 
 

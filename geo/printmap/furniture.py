@@ -1,7 +1,9 @@
 """Map furniture for printed maps: page sizes, extent fitting, scale bar, north arrow, frame, labels.
 
 Pure matplotlib helpers: axes and numbers in, artists added to the axes; no file I/O.  Maps are
-drawn in the area CRS (Gauss-Krüger, metres), so a scale bar measured in data units is true.
+drawn in the area CRS (Gauss-Krüger, metres), so a scale bar measured in data units is true.  Every
+text is drawn as typed (``parse_math=False``: a ``$`` in a case id or name is a dollar sign, not mathtext);
+:func:`plain_text` does the same for texts matplotlib makes itself (legend entries).
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ STYLE: dict[str, dict] = {
     "outside": {"facecolor": "#ffd1dc", "edgecolor": "#e8001c", "linewidth": 0.8, "hatch": "////"},
     "mask": {"facecolor": "#ececec", "edgecolor": "none"},
 }
+
+
+def plain_text(texts) -> None:
+    """Turn mathtext off on ``texts`` (e.g. ``legend.get_texts()``), so a ``$`` prints as typed."""
+    for t in texts:
+        t.set_parse_math(False)
 
 
 def page_size_mm(size: str, *, landscape: bool) -> tuple[float, float]:
@@ -176,11 +184,11 @@ def draw_scale_bar(ax: Axes, *, font: str, fontsize: float = 7.0, loc: tuple[flo
                                edgecolor="black", linewidth=0.6, zorder=21))
     for val in (0.0, length / 2, length):
         ax.text(bx + val, num_y, f"{val / div:g}", ha="center", va="bottom", fontsize=fontsize,
-                fontfamily=font, zorder=22)
+                fontfamily=font, zorder=22, parse_math=False)
     ax.text(bx + length + fontsize * pt * 0.9, by + bar_h / 2, unit, ha="left", va="center", fontsize=fontsize,
-            fontfamily=font, zorder=22)
+            fontfamily=font, zorder=22, parse_math=False)
     ax.text(bx, title_y, f"比例尺 {format_scale(map_scale(ax))}", ha="left", va="bottom", fontsize=fontsize,
-            fontfamily=font, zorder=22)
+            fontfamily=font, zorder=22, parse_math=False)
     return length
 
 
@@ -194,7 +202,7 @@ def draw_north_arrow(ax: Axes, *, font: str, loc: tuple[float, float] = (0.95, 0
     ax.add_patch(MplPolygon([(x, y + size), (x + w, y), (x, y + size * 0.28)], closed=True, transform=tr,
                             facecolor="white", edgecolor="black", linewidth=0.6, zorder=22))
     ax.text(x, y + size * 1.06, "北\nN", transform=tr, ha="center", va="bottom", fontsize=8, fontfamily=font,
-            fontweight="bold", linespacing=0.95, zorder=22)
+            fontweight="bold", linespacing=0.95, zorder=22, parse_math=False)
 
 
 def _axes_ratio(ax: Axes) -> float:
@@ -215,9 +223,10 @@ def draw_frame(ax: Axes, *, font: str, fontsize: float = 5.5, ticks: int = 4) ->
     ax.set_xticks(np.arange(math.ceil(x0 / step) * step, x1, step))
     step_y = nice_length((y1 - y0) / ticks)
     ax.set_yticks(np.arange(math.ceil(y0 / step_y) * step_y, y1, step_y))
-    ax.set_xticklabels([f"{v:.0f}" for v in ax.get_xticks()], fontsize=fontsize, fontfamily=font, color="#333333")
+    ax.set_xticklabels([f"{v:.0f}" for v in ax.get_xticks()], fontsize=fontsize, fontfamily=font, color="#333333",
+                       parse_math=False)
     ax.set_yticklabels([f"{v:.0f}" for v in ax.get_yticks()], fontsize=fontsize, fontfamily=font, color="#333333",
-                       rotation=90, va="center")
+                       rotation=90, va="center", parse_math=False)
     ax.tick_params(direction="in", length=3, width=0.6, pad=1.5, top=True, right=True)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -344,6 +353,7 @@ def halo_text(ax: Axes, x: float, y: float, text: str, *, font: str, size: float
     The halo is a separate outline drawn underneath, so the label itself stays real text in a PDF
     (searchable and copyable).
     """
-    kw = {"ha": "center", "va": "center", "fontsize": size, "fontfamily": font, "fontweight": weight, "zorder": 15}
+    kw = {"ha": "center", "va": "center", "fontsize": size, "fontfamily": font, "fontweight": weight, "zorder": 15,
+          "parse_math": False}
     ax.text(x, y, text, color=HALO, path_effects=[pe.Stroke(linewidth=1.8, foreground=HALO)], **kw)
     ax.text(x, y, text, color=color, **kw)

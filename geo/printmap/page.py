@@ -1,7 +1,8 @@
 """A printed page laid out in millimetres on a matplotlib Figure: text, wrapped cells, tables, map boxes.
 
 Used by the check sheets and the PDF bulletin so that both print at true page size with the CJK
-font embedded.  Coordinates are millimetres from the top-left corner of the page.
+font embedded.  Coordinates are millimetres from the top-left corner of the page.  Text is drawn
+as typed: a ``$`` is a dollar sign, never the start of mathtext (``parse_math=False``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Page:
         """Write ``s`` with its top at ``y``; wrap to ``width`` mm if given.  Returns the height used (mm)."""
         lines = wrap_cjk(s, width / (size * MM_PER_PT)) if width else str(s).split("\n")
         self.ax.text(x, y, "\n".join(lines), ha=ha, va="top", fontsize=size, fontfamily=self.font,
-                     fontweight=weight, color=color, linespacing=spacing)
+                     fontweight=weight, color=color, linespacing=spacing, parse_math=False)
         return line_height(size, spacing) * len(lines)
 
     def line(self, x0: float, y0: float, x1: float, y1: float, *, width: float = 0.6, color: str = "black") -> None:
@@ -85,7 +86,7 @@ class Page:
                 self.ax.text(cx + (w / 2 if header and r == 0 else pad), y + pad, "\n".join(cell),
                              ha="center" if header and r == 0 else "left", va="top", fontsize=size,
                              fontfamily=self.font, fontweight="bold" if header and r == 0 else "normal",
-                             linespacing=1.25)
+                             linespacing=1.25, parse_math=False)
                 cx += w
             y += h
             drawn += 1

@@ -23,6 +23,7 @@ from geo.printmap.furniture import (
     fit_extent,
     halo_text,
     place_labels,
+    plain_text,
 )
 
 #: Smallest map width (m) around a case, so a tiny parcel keeps some surroundings.
@@ -82,6 +83,7 @@ def draw_case_map(ax: Axes, case: gpd.GeoSeries, *, kind: str, case_id: str, tow
     draw_north_arrow(ax, font=font, loc=(0.95, 0.80), size=0.12)
     leg = ax.legend(handles=handles, loc="upper left", prop={"family": font, "size": 6.5},
                     framealpha=0.9, edgecolor="#888888")
+    plain_text(leg.get_texts())  # e.g. a permit number holding "$"
     leg.set_zorder(30)
 
 

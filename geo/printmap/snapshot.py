@@ -144,9 +144,9 @@ def snapshot_figure(content: MapContent, *, extent: tuple[float, float, float, f
     draw_north_arrow(ax, font=font)
 
     fig.text(0.5, 1 - 12 / h, content.title, ha="center", va="center", fontsize=17 if w < 400 else 22,
-             fontfamily=font, fontweight="bold")
+             fontfamily=font, fontweight="bold", parse_math=False)
     fig.text(0.5, 1 - 22 / h, f"制图范围：{content.area_name}　　　数据截至：{content.date_text}", ha="center",
-             va="center", fontsize=9, fontfamily=font)
+             va="center", fontsize=9, fontfamily=font, parse_math=False)
     fig.add_artist(Rectangle((6 / w, 6 / h), 1 - 12 / w, 1 - 12 / h, transform=fig.transFigure, fill=False,
                              edgecolor="black", linewidth=1.8))
     panel = _axes(fig, boxes["panel"], w, h, label="panel")
@@ -302,11 +302,11 @@ def _draw_panel(panel, box, content: MapContent, drawn: _Drawn, unlabelled: int,
     x, xr = cols[col]
     panel.add_patch(Rectangle((x, 0), xr - x, ph, fill=False, edgecolor="black", linewidth=0.8))
     panel.text((x + xr) / 2, y + 2.5, "图　　例", ha="center", va="center", fontsize=10, fontfamily=font,
-               fontweight="bold")
+               fontweight="bold", parse_math=False)
     y += 8
     for label, spec in drawn.legend:
         _legend_symbol(panel, x + 3, y, spec)
-        panel.text(x + 14, y, label, va="center", fontsize=7.5, fontfamily=font)
+        panel.text(x + 14, y, label, va="center", fontsize=7.5, fontfamily=font, parse_math=False)
         y += 5.6
     if len(cols) > 1:
         col = 1
@@ -331,5 +331,5 @@ def _draw_panel(panel, box, content: MapContent, drawn: _Drawn, unlabelled: int,
         if y + step * len(wrapped) > ph - 1 and len(cols) == 1:
             break
         panel.text(x + 2, y, "\n".join(wrapped), va="top", fontsize=size, fontfamily=font, color=color,
-                   linespacing=1.3)
+                   linespacing=1.3, parse_math=False)
         y += step * len(wrapped) + 1.5

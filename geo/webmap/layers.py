@@ -8,6 +8,7 @@ and labels in the browser.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,7 +46,8 @@ html .leaflet-container { background: #f3f1ea; font-family: "Noto Sans CJK SC", 
 def encode_features(geoms: Sequence[shapely.Geometry] | np.ndarray, props: Sequence[dict[str, Any]]) -> str:
     """A GeoJSON FeatureCollection string of lon/lat ``geoms`` with ``props``, coordinates rounded.
 
-    The text is safe to put inside a ``<script>`` element (``</`` is escaped).
+    The text is safe to put inside a ``<script>`` element (see :func:`script_json`); a tooltip ``t``
+    is plain text, shown as typed (see :class:`VectorLayer`).
     """
     arr = np.asarray(geoms, dtype=object)
     if len(arr) == 0:
@@ -56,14 +58,24 @@ def encode_features(geoms: Sequence[shapely.Geometry] | np.ndarray, props: Seque
         f'{{"type":"Feature","geometry":{g},"properties":{json.dumps(p, ensure_ascii=False, separators=(",", ":"))}}}'
         for g, p in zip(gj, props)
     ]
-    return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").replace("</", "<\\/")
+    return script_json('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
 
 
 def label_points(geoms: Sequence[shapely.Geometry] | np.ndarray, texts: Sequence[str]) -> list[list]:
-    """``[lat, lon, text]`` for a label inside each geometry (its representative point)."""
+    """``[lat, lon, text]`` for a label inside each geometry (its representative point); ``text`` is
+    plain text, shown as typed (the browser puts it in a text node, never parses it as HTML)."""
     pts = shapely.point_on_surface(np.asarray(geoms, dtype=object))
-    return [[round(float(y), COORD_DECIMALS), round(float(x), COORD_DECIMALS), _esc(t)]
+    return [[round(float(y), COORD_DECIMALS), round(float(x), COORD_DECIMALS), str(t)]
             for x, y, t in zip(shapely.get_x(pts), shapely.get_y(pts), texts)]
+
+
+def script_json(text: str) -> str:
+    """JSON ``text`` made safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` as ``\\u003c`` … escapes.
+
+    They occur in JSON only inside strings, where the escapes mean the same characters, so no value
+    can close the script (``</script>``) or open an HTML comment (``<!--``) in the page.
+    """
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 class VectorLayer(Layer):
@@ -99,13 +111,25 @@ class VectorLayer(Layer):
             var R = L.canvas({padding: 0.5});
             S = S.map(function(o) { return Object.assign({renderer: R}, o); });
             {%- endif %}
+            // Tooltips and labels are plain text: Leaflet puts a string tooltip in innerHTML, so it
+            // gets the text HTML-escaped (and streamlit-folium's click handler reads it back as text);
+            // labels are text nodes.
+            function esc(s) {
+                return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+                    .replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+            }
+            function textSpan(s) {
+                var span = document.createElement('span');
+                span.textContent = String(s);
+                return span;
+            }
             L.geoJSON({{ this.data }}, {
                 interactive: {{ this.interactive_js }},
                 style: function(f) { return S[f.properties.s || 0]; },
                 pointToLayer: function(f, ll) { return L.circleMarker(ll, S[f.properties.s || 0]); },
                 onEachFeature: function(f, l) {
                     var t = f.properties.t;
-                    if (t) { l.bindTooltip(t, {sticky: true}); }
+                    if (t) { t = esc(t); l.bindTooltip(t, {sticky: true}); }
                     {%- if this.centroid_markers %}
                     if (f.geometry.type !== 'Point') {
                         var o = Object.assign({}, S[f.properties.s || 0], {interactive: {{ this.interactive_js }}});
@@ -118,7 +142,7 @@ class VectorLayer(Layer):
             var labels = L.layerGroup();
             {{ this.labels_json }}.forEach(function(r) {
                 L.marker([r[0], r[1]], {interactive: false, keyboard: false,
-                    icon: L.divIcon({className: {{ this.label_class_json }}, html: '<span>' + r[2] + '</span>',
+                    icon: L.divIcon({className: {{ this.label_class_json }}, html: textSpan(r[2]),
                                      iconSize: null, iconAnchor: [0, 0]})}).addTo(labels);
             });
             function showLabels() {
@@ -136,12 +160,12 @@ class VectorLayer(Layer):
                  labels: Sequence[Sequence] = (), label_class: str = "casemap-label",
                  interactive: bool = True, show: bool = True, canvas: bool = False,
                  centroid_markers: bool = False, label_min_zoom: int = 0) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        super().__init__(name=_esc(name), overlay=True, control=True, show=show)  # the layer control shows HTML
         self._name = "VectorLayer"
         self.data = data
-        self.styles_json = json.dumps(list(styles), ensure_ascii=False)
-        self.labels_json = json.dumps([list(r) for r in labels], ensure_ascii=False).replace("</", "<\\/")
-        self.label_class_json = json.dumps(label_class)
+        self.styles_json = script_json(json.dumps(list(styles), ensure_ascii=False))
+        self.labels_json = script_json(json.dumps([list(r) for r in labels], ensure_ascii=False))
+        self.label_class_json = script_json(json.dumps(label_class))
         self.interactive_js = "true" if interactive else "false"
         self.canvas = canvas
         self.centroid_markers = centroid_markers
@@ -175,11 +199,12 @@ class Legend(MacroElement):
             rows += [f'<i style="background:{fill};border-color:{border}"></i>{_esc(text)}<br>'
                      for fill, text, border in items]
         rows.append("</details>")
-        self.html_json = json.dumps("".join(rows), ensure_ascii=False).replace("</", "<\\/")
+        self.html_json = script_json(json.dumps("".join(rows), ensure_ascii=False))
 
 
 def _esc(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """``text`` for HTML: ``&``, ``<``, ``>`` and quotes escaped."""
+    return html.escape(str(text), quote=True)
 
 
 @dataclass(frozen=True)

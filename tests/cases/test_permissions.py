@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 
 import geopandas as gpd
 import pytest
@@ -22,7 +22,10 @@ READER = Account("纪委", "readonly")
 @pytest.fixture
 def store(demo, tmp_path):
     path = tmp_path / "copy.db"
-    shutil.copy(demo.path, path)
+    src, dst = sqlite3.connect(demo.path), sqlite3.connect(path)  # a consistent copy, WAL included
+    src.backup(dst)
+    src.close()
+    dst.close()
     s = open_store(path)
     yield s
     s.close()
