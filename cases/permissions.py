@@ -14,6 +14,7 @@ is audited under the logged-in name, whatever name a caller passes.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -92,8 +93,12 @@ class GuardedStore:
 
     # -- reads ----------------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the underlying store."""
+        """Close this thread's connection to the underlying store."""
         self._store.close()
+
+    def close_all(self) -> None:
+        """Close every connection to the underlying store."""
+        self._store.close_all()
 
     def data_version(self) -> int:
         """The store's data version (a cache key)."""
@@ -183,10 +188,10 @@ class GuardedStore:
         self._county_only("修改案件库设置")
         self._store.set_meta(items)
 
-    def backup(self) -> Path:
+    def backup(self, target: str | os.PathLike | None = None) -> Path:
         """Back up the store (county only)."""
         self._county_only("备份案件库")
-        return self._store.backup()
+        return self._store.backup(target)
 
     def log_event(self, *, user: str = "", action: str, detail: str = "", case_id: str | None = None) -> None:
         """Append an event under the account's name."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from cases.cli.session import store_for
 from cases.filters import parse_filters
 from cases.io.files import FORCE_HELP, check_output
 from cases.model import parse_date
 from cases.output.bulletin_files import write_bulletin
 from cases.output.sheets import township_case_ids, write_sheets
 from cases.output.snapshots import SnapshotRequest, write_snapshot
-from cases.store import open_store
 from geo.errors import ValidationError
 
 FILTER_HELP = ("筛选条件 键=值，可重复；同一键的多个值为“或”（可用逗号分隔），不同键为“且”。键：kind（land/mining 或 用地/采矿）、"
@@ -26,7 +26,7 @@ def _date(text: str | None, label: str):
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Write a map snapshot (PNG or PDF)."""
     check_output(args.out, force=args.force)
-    store = open_store(args.db)
+    store, _ = store_for(args)
     request = SnapshotRequest(township=args.township, case_id=args.case, case_filter=parse_filters(args.filter),
                               title=args.title, unit=args.unit, date=_date(args.date, "--date"))
     path = write_snapshot(store, args.out, request, size=args.size, landscape=args.landscape, dpi=args.dpi)
@@ -40,7 +40,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     if bool(args.case_id) == bool(args.township):
         raise ValidationError("请给出一个案件编号（sheet CASE_ID --out 文件.pdf），或用 --township 乡镇 生成该乡镇全部案件的核查单图册，二者选一")
     check_output(args.out, force=args.force)
-    store = open_store(args.db)
+    store, _ = store_for(args)
     ids = [args.case_id] if args.case_id else township_case_ids(store, args.township)
     pages = write_sheets(store, args.out, ids, unit=args.unit, day=_date(args.date, "--date"))
     what = f"案件 {args.case_id} 的核查单" if args.case_id else f"{args.township}核查单图册（{pages} 个案件）"
@@ -51,7 +51,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 def cmd_bulletin(args: argparse.Namespace) -> int:
     """Write the semimonthly bulletin (.docx or .pdf)."""
     check_output(args.out, force=args.force)
-    store = open_store(args.db)
+    store, _ = store_for(args)
     day = _date(args.date, "--date")
     path, bulletin = write_bulletin(store, args.out, day=day, since=_date(args.since, "--since"), unit=args.unit)
     print(f"已生成通报：{path}（{bulletin.title_date}，第 {bulletin.number} 期，变化统计自 {bulletin.since_text}）")

@@ -6,13 +6,13 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from cases.cli.session import store_for
 from cases.io.exchange import export_geodata
 from cases.io.files import FORCE_HELP, check_output
 from cases.ledger.importer import import_ledger
 from cases.ledger.permits import import_permits
 from cases.ledger.writer import ledger_selection, write_ledger
 from cases.service import store_notes
-from cases.store import open_store
 from geo.errors import LedgerFormatError
 
 
@@ -56,9 +56,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import a ledger (xlsx/xls/csv or geodata) into the store, all or nothing."""
     if args.key and not args.geometry:
         raise LedgerFormatError("--key 需与 --geometry 一起使用（--key 是几何文件中的关联字段）")
-    store = open_store(args.db)
+    store, user = store_for(args, fallback_user="命令行导入")
     rep = import_ledger(store, args.file, kind=args.kind, geometry=args.geometry, key=args.key,
-                        dry_run=args.dry_run, user=args.user, progress=text_progress())
+                        dry_run=args.dry_run, user=user, progress=text_progress())
     out = _out()
     for sheet in rep.parsed.sheets:
         print(f"工作表「{sheet['sheet']}」：{sheet['title'] or '（无标题）'}，填报单位：{sheet['unit'] or '（未填）'}，"
@@ -80,8 +80,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_import_permits(args: argparse.Namespace) -> int:
     """Import mining permits from 拐点坐标 text/xlsx or a geodata file."""
-    store = open_store(args.db)
-    rep = import_permits(store, args.file, user=args.user)
+    store, user = store_for(args, fallback_user="命令行导入")
+    rep = import_permits(store, args.file, user=user)
     out = _out()
     print(f"已导入 {len(rep['permits'])} 个采矿许可证：新增 {len(rep['added'])} 个，更新 {len(rep['changed'])} 个", file=out)
     for p in rep["permits"]:
@@ -95,7 +95,7 @@ def cmd_import_permits(args: argparse.Namespace) -> int:
 def cmd_export_ledger(args: argparse.Namespace) -> int:
     """Write the 附件2/附件3 ledger of the store as xlsx."""
     check_output(args.out, force=args.force)
-    store = open_store(args.db)
+    store, _ = store_for(args)
     cases = store.cases()
     path = write_ledger(cases, args.out, kind=args.kind, township=args.township)
     n = len(ledger_selection(cases, kind=args.kind, township=args.township))
@@ -107,7 +107,7 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write cases and permits as GeoPackage, zipped Shapefile, GeoJSON, KML or KMZ."""
     check_output(args.file, force=args.force, option="FILE")
-    store = open_store(args.db)
+    store, _ = store_for(args)
     rep = export_geodata(store, args.file, township=args.township)
     out = _out()
     print(f"已导出 {rep['cases']} 个案件、{rep['permits']} 个采矿许可证到 {rep['path']}", file=out)
@@ -124,13 +124,11 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     i.add_argument("--key", metavar="FIELD", help="几何文件中与案件编号（或序号）对应的字段")
     add_db(i)
     i.add_argument("--dry-run", action="store_true", help="只检查并显示将导入的内容，不写入")
-    i.add_argument("--user", default="命令行导入", help=argparse.SUPPRESS)
     i.set_defaults(func=cmd_import)
 
     p = sub.add_parser("import-permits", help="导入采矿许可证（拐点坐标 txt/xlsx，或 GeoPackage/Shapefile/GeoJSON）")
     p.add_argument("file", metavar="FILE")
     add_db(p)
-    p.add_argument("--user", default="命令行导入", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_import_permits)
 
     e = sub.add_parser("export-ledger", help="导出附件2/附件3 台账 xlsx（A4 横向，可直接打印签字）")

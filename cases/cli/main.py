@@ -11,6 +11,8 @@ import pandas as pd
 
 from cases.cli import briefing as briefing_commands
 from cases.cli import ledger as ledger_commands
+from cases.cli import users as user_commands
+from cases.cli.session import add_user_option, require_county, store_for
 from cases.demo import init_demo, non_demo_records
 from cases.io.checkinput import read_case_file, read_permit_file, read_township_file
 from cases.restore import restore_store
@@ -53,16 +55,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         permits, pn = read_permit_file(args.permits)
         notes += pn
     else:
-        store = open_store(args.db)
+        store, _ = store_for(args)
         permits = store.permits()
     if args.townships:
         towns = read_township_file(args.townships, name_field=args.name_field)
     else:
-        store = store or open_store(args.db)
+        store = store or store_for(args)[0]
         towns = store.townships()
     if towns["approximate"].any():
         notes.append(APPROX_NOTE)
-    store = store or open_store(args.db)
+    store = store or store_for(args)[0]
     res = check_cases(cases, towns, permits, store.county(), tolerance_m=args.tolerance_m)
     records = results_to_records(res)
     if args.format == "json":
@@ -76,8 +78,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Print the per-township statistics of the store."""
-    store = open_store(args.db)
+    """Print the per-township statistics of the store (a township account: its own township's cases)."""
+    store, _ = store_for(args)
     table = township_stats(store.cases())
     if args.format == "json":
         _emit(table, "json", notes=store_notes(store))
@@ -92,6 +94,7 @@ def cmd_init_demo(args: argparse.Namespace) -> int:
     Refuses, without ``--force``, a store holding anything init-demo did not write (imported, entered
     or edited cases, imported permits); with ``--force`` the store is backed up first.
     """
+    require_county(args)
     store = open_store(args.db, create=True)
     try:
         return _init_demo(store, force=args.force)
@@ -124,7 +127,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    """Copy the store to a new file, consistently even while the app or an import writes."""
+    """Copy the store to a new file, consistently even while the app or an import writes (county accounts)."""
+    require_county(args)
     store = open_store(args.db)
     try:
         out = store.backup(args.out)
@@ -139,6 +143,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the store with a backup (checked first; the current store is backed up first)."""
     target = default_db_path(args.db)
+    if target.exists():
+        require_county(args)
     saved = restore_store(args.file, target, force=args.force)
     if saved is not None:
         print(f"已把原案件库保存到 {saved}")
@@ -149,8 +155,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_load_townships(args: argparse.Namespace) -> int:
     """Replace the approximate township layer with the county's official one."""
     towns = read_township_file(args.file, name_field=args.name_field)
-    store = open_store(args.db)
-    store.replace_boundaries("township", towns, user=args.user)
+    store, user = store_for(args)
+    store.replace_boundaries("township", towns, user=user)
     print(f"已用 {args.file} 替换乡镇界线（{len(towns)} 个乡镇，官方界线），存入 {store.path}。")
     return 0
 
@@ -162,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_db(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--db", help="案件库文件（默认 $CASEMAP_DB 或 data/casemap.db）")
+        add_user_option(sp)
 
     c = sub.add_parser("check", help="核查案件文件：所在乡镇、是否越界开采、无证、矿种不符、许可证过期")
     c.add_argument("cases_file", metavar="CASES_FILE")
@@ -201,12 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("load-townships", help="用官方乡镇界线替换示意界线")
     t.add_argument("file", metavar="FILE")
     t.add_argument("--name-field", default="name", help="乡镇名称字段（默认 name）")
-    t.add_argument("--user", default="命令行")
     add_db(t)
     t.set_defaults(func=cmd_load_townships)
 
     # Sub-commands of other modules: each module has register(sub, add_db).
-    for module in (ledger_commands, briefing_commands):
+    for module in (ledger_commands, briefing_commands, user_commands):
         module.register(sub, add_db)
     return p
 

@@ -16,8 +16,8 @@ import sys
 
 from cases import accounts
 from cases.permissions import GuardedStore
-from cases.store import CaseStore, open_store
-from geo.errors import AuthenticationError
+from cases.store import CaseStore, default_db_path, open_store
+from geo.errors import AuthenticationError, PermissionDeniedError, StoreError
 
 #: Environment variable holding the password of ``--user`` for scripts.
 PASSWORD_ENV = "CASEMAP_PASSWORD"
@@ -53,3 +53,25 @@ def store_for(args: argparse.Namespace, *, fallback_user: str = "命令行") -> 
         raise AuthenticationError("案件库已设置账号：请用 --user 指定您的账号（按其角色检查权限）")
     account = accounts.authenticate(store, name, _password(name))
     return GuardedStore(store, account), account.name
+
+
+def require_county(args: argparse.Namespace) -> None:
+    """For whole-store operations (init-demo, backup, restore): once accounts exist, a county account only."""
+    path = default_db_path(args.db)
+    if not path.exists():
+        return
+    try:
+        store = open_store(path)
+    except StoreError:  # a damaged store holds no readable accounts; restore --force sets it aside
+        return
+    try:
+        if not accounts.has_accounts(store):
+            return
+        name = getattr(args, "user", None)
+        if not name:
+            raise AuthenticationError("案件库已设置账号：请用 --user 指定领导组/县级账号")
+        account = accounts.authenticate(store, name, _password(name))
+        if account.role != "county":
+            raise PermissionDeniedError(f"{account.label}无权备份、恢复或重建案件库（仅领导组/县级账号可以）")
+    finally:
+        store.close_all()

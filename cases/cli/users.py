@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from cases import accounts
-from cases.cli.session import add_user_option, store_for
+from cases.cli.session import store_for
 from geo.errors import ValidationError
 
 
@@ -80,5 +80,4 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     d.add_argument("name", metavar="NAME")
     d.set_defaults(func=cmd_user_disable)
     for sp in (a, ls, p, d):
-        add_db(sp)
-        add_user_option(sp)
+        add_db(sp)  # also --user: the account running the command
