@@ -6,11 +6,16 @@ drawn by a module in ``ui/``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
 from ui import (
+    auth,
+    common,
+    page_accounts,
+    page_audit,
     page_briefing,
     page_cases,
     page_check,
@@ -24,13 +29,32 @@ from ui import (
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 st.set_page_config(page_title="代县用地用矿执法案件地图", page_icon=str(FAVICON), layout="wide")
 
+# Nobody sees a case before logging in; on the very first run the server's own browser creates the first
+# administrator.  What each account may read and change is checked in the domain (cases.permissions).
+# The pages are registered before login too, so that a link to /check still lands there after logging in.
+ACCOUNT = auth.current_account(common.raw_store())
+
+
+def _logged_in(render: Callable[[], None]) -> Callable[[], None]:
+    def page() -> None:
+        account = common.account()  # the login form, and stop, when nobody is logged in
+        auth.sidebar_account(common.raw_store(), account)
+        render()
+
+    return page
+
+
 PAGES = [
-    st.Page(page_map.render, title="案件地图", icon=":material/map:", url_path="map", default=True),
-    st.Page(page_check.render, title="越界核查", icon=":material/straighten:", url_path="check"),
-    st.Page(page_stats.render, title="乡镇统计", icon=":material/bar_chart:", url_path="stats"),
-    st.Page(page_timeline.render, title="专项行动进度", icon=":material/event:", url_path="timeline"),
-    st.Page(page_cases.render, title="案件管理", icon=":material/edit_note:", url_path="cases"),
-    st.Page(page_import.render, title="导入导出", icon=":material/import_export:", url_path="io"),
-    st.Page(page_briefing.render, title="简报输出", icon=":material/print:", url_path="briefing"),
+    st.Page(_logged_in(page_map.render), title="案件地图", icon=":material/map:", url_path="map", default=True),
+    st.Page(_logged_in(page_check.render), title="越界核查", icon=":material/straighten:", url_path="check"),
+    st.Page(_logged_in(page_stats.render), title="乡镇统计", icon=":material/bar_chart:", url_path="stats"),
+    st.Page(_logged_in(page_timeline.render), title="专项行动进度", icon=":material/event:", url_path="timeline"),
+    st.Page(_logged_in(page_cases.render), title="案件管理", icon=":material/edit_note:", url_path="cases"),
+    st.Page(_logged_in(page_import.render), title="导入导出", icon=":material/import_export:", url_path="io"),
+    st.Page(_logged_in(page_briefing.render), title="简报输出", icon=":material/print:", url_path="briefing"),
+    st.Page(_logged_in(page_audit.render), title="审计记录", icon=":material/history:", url_path="audit"),
 ]
-st.navigation(PAGES).run()
+if ACCOUNT is not None and ACCOUNT.role == "county":
+    PAGES.append(st.Page(_logged_in(page_accounts.render), title="账号管理", icon=":material/group:",
+                         url_path="accounts"))
+st.navigation(PAGES, position="sidebar" if ACCOUNT is not None else "hidden").run()

@@ -41,6 +41,13 @@ def can_read(account: Account, township: str | None) -> bool:
     return account.role != "township" or township == account.township
 
 
+def visible_cases(account: Account, cases: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The rows of ``cases`` ``account`` may read (a township account: its own township's)."""
+    if account.role != "township":
+        return cases
+    return cases[cases["township"] == account.township]
+
+
 def check_change(account: Account, old: Case | None, new: Case) -> None:
     """PermissionDeniedError (Chinese, naming the case and the field) unless ``account`` may make this change."""
     who = account.label
@@ -87,9 +94,7 @@ class GuardedStore:
             raise PermissionDeniedError(f"{self.account.label}无权{what}（仅领导组/县级账号可以）")
 
     def _own(self, cases: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        if self.account.role != "township":
-            return cases
-        return cases[cases["township"] == self.account.township]
+        return visible_cases(self.account, cases)
 
     # -- reads ----------------------------------------------------------------------------------
     def close(self) -> None:

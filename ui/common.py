@@ -11,14 +11,16 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from cases.accounts import Account
+from cases.permissions import GuardedStore, visible_cases
 from cases.service import app_store, check_store, store_notes
 from cases.store import SQLiteStore, default_db_path
 from geo.errors import CasemapError
 from geo.webmap.assets import AssetUrls, inline_assets, served_assets
 from geo.webmap.layers import GCJ02_WARNING, Basemap, basemaps
+from ui import auth
 
-#: session_state keys, in one place.
-KEY_USER = "user"
+#: session_state keys, in one place (the login token: ``ui.auth.KEY_TOKEN``).
 KEY_SELECTED_CASE = "selected_case"
 KEY_MAP_LAST_CLICK = "map_last_click"
 KEY_DRAWN = "drawn_geometry"
@@ -44,22 +46,52 @@ def _store(path: str) -> SQLiteStore:
     return _cached_store(path, f"{id(SQLiteStore)}-{id(CasemapError)}")
 
 
-def store() -> SQLiteStore:
-    """The app's store (one per process, shared by the sessions; each thread gets its own connection;
-    created with demo data on first run)."""
+def raw_store() -> SQLiteStore:
+    """The app's store itself, for logging in (one per process; each thread gets its own connection;
+    created with demo data on first run).  Pages use :func:`store`."""
     return _store(db_path())
 
 
+def account() -> Account:
+    """The logged-in account of this browser session; without one, the login form is shown and the run stops."""
+    raw = raw_store()
+    found = auth.current_account(raw)
+    if found is None:
+        auth.login_page(raw)
+        st.stop()
+    return found
+
+
+def store() -> GuardedStore:
+    """The store as the logged-in account may see and change it (roles are checked in the domain)."""
+    return GuardedStore(raw_store(), account())
+
+
+def account_key() -> str:
+    """What a cached result depends on besides the data: the account's role and township."""
+    acc = account()
+    return f"{acc.role}:{acc.township or ''}"
+
+
 @st.cache_data(show_spinner=False)
-def load_cases(path: str, version: int) -> gpd.GeoDataFrame:
-    """All cases; cached per store version."""
+def _all_cases(path: str, version: int) -> gpd.GeoDataFrame:
     return _store(path).cases()
 
 
 @st.cache_data(show_spinner=False)
-def load_checks(path: str, version: int) -> pd.DataFrame:
-    """Check results of all cases; cached per store version."""
+def _all_checks(path: str, version: int) -> pd.DataFrame:
     return check_store(_store(path))
+
+
+def load_cases(path: str, version: int) -> gpd.GeoDataFrame:
+    """The cases the logged-in account may read; the full table is cached per store version."""
+    return visible_cases(account(), _all_cases(path, version))
+
+
+def load_checks(path: str, version: int) -> pd.DataFrame:
+    """Check results of the cases the logged-in account may read (cached per store version)."""
+    checks = _all_checks(path, version)
+    return checks[checks["case_id"].isin(set(load_cases(path, version)["case_id"]))]
 
 
 @st.cache_data(show_spinner=False)
@@ -147,8 +179,8 @@ def basemap_picker(*, key: str) -> Basemap | None:
 # -- user and errors ------------------------------------------------------------------------
 
 def user_name() -> str:
-    """The editor's name for the audit log (asked once per session, in the sidebar)."""
-    return st.sidebar.text_input("您的姓名（记入修改记录）", key=KEY_USER).strip()
+    """The logged-in account's name (the store records it in the audit log whatever a page passes)."""
+    return account().name
 
 
 def show_error(exc: CasemapError) -> None:

@@ -17,6 +17,7 @@ from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, TOWNSHIPS
 from cases.output.bulletin import build_bulletin, previous_bulletin_day
 from cases.output.sheets import write_sheets
 from cases.output.snapshots import SnapshotRequest, snapshot_bytes
+from cases.permissions import GuardedStore
 from cases.store import open_store
 from geo.checks import FLAGS
 from geo.errors import CasemapError
@@ -78,14 +79,16 @@ def _snapshot_tab() -> None:
                             file_name=f"{name}.{fmt}", mime="image/png" if fmt == "png" else "application/pdf",
                             key=f"brf_dl_{fmt}", width="stretch")
     if st.toggle("显示预览", value=True, key="brf_preview"):
-        st.image(_preview(path, ver, request, size, landscape), caption="预览（低分辨率）",
+        st.image(_preview(path, ver, request, size, landscape, common.account_key()), caption="预览（低分辨率）",
                  width="stretch")
 
 
 def _snapshot_maker(path: str, request: SnapshotRequest, fmt: str, size: str, landscape: bool,
                     dpi: float) -> Callable[[], bytes]:
+    who = common.account()
+
     def make() -> bytes:
-        store = open_store(path)
+        store = GuardedStore(open_store(path), who)
         try:
             return snapshot_bytes(store, request, fmt=fmt, size=size, landscape=landscape, dpi=dpi)
         finally:
@@ -95,7 +98,7 @@ def _snapshot_maker(path: str, request: SnapshotRequest, fmt: str, size: str, la
 
 
 @st.cache_data(show_spinner="正在绘制预览…", max_entries=20)
-def _preview(path: str, version: int, request: SnapshotRequest, size: str, landscape: bool) -> bytes:
+def _preview(path: str, version: int, request: SnapshotRequest, size: str, landscape: bool, who: str) -> bytes:
     return snapshot_bytes(common.store(), request, fmt="png", size=size, landscape=landscape, dpi=PREVIEW_DPI)
 
 
@@ -125,8 +128,10 @@ def _sheet_tab() -> None:
 def sheet_maker(path: str, ids: list[str]) -> Callable[[], bytes]:
     """A no-argument function returning the check sheets (one PDF page per case) of ``ids``."""
 
+    who = common.account()
+
     def make() -> bytes:
-        store = open_store(path)
+        store = GuardedStore(open_store(path), who)
         buf = io.BytesIO()
         try:
             write_sheets(store, buf, ids)
@@ -147,7 +152,7 @@ def _bulletin_tab() -> None:
                          help="默认从上一期通报日（此前最近的15日或30日）起统计新增案件、状态变更和销号。")
     since = c2.date_input("起始日", value=previous_bulletin_day(day), key="brf_since", format="YYYY-MM-DD",
                           disabled=not custom) if custom else previous_bulletin_day(day)
-    b = _bulletin_summary(path, ver, day, since)
+    b = _bulletin_summary(path, ver, day, since, common.account_key())
     st.markdown(f"**第 {b.number} 期**　{b.title_date}　变化统计：{b.since_text}")
     st.write(b.phase_text)
     st.write(b.overview)
@@ -165,15 +170,17 @@ def _bulletin_tab() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=20)
-def _bulletin_summary(path: str, version: int, day: dt.date, since: dt.date):
+def _bulletin_summary(path: str, version: int, day: dt.date, since: dt.date, who: str):
     return build_bulletin(common.store(), day=day, since=since, with_map=False)
 
 
 def _bulletin_maker(path: str, day: dt.date, since: dt.date, fmt: str) -> Callable[[], bytes]:
+    who = common.account()
+
     def make() -> bytes:
         from cases.output.bulletin_files import write_docx, write_pdf
 
-        store = open_store(path)
+        store = GuardedStore(open_store(path), who)
         try:
             b = build_bulletin(store, day=day, since=since)
         finally:

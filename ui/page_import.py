@@ -14,6 +14,7 @@ from cases.ledger.permits import import_permits, read_permits
 from cases.model import TOWNSHIPS
 from cases.output.exports import export_bytes
 from geo.errors import CasemapError
+from ui import common
 from ui.common import db_path, show_error, show_notes, store, user_name, version
 
 #: session_state keys of this page.
@@ -158,7 +159,7 @@ def _permit_tab(user: str) -> None:
 
 
 @st.cache_data(show_spinner="正在生成导出文件…", max_entries=32)
-def _export(path: str, ver: int, fmt: str, township: str | None) -> tuple[str, bytes]:
+def _export(path: str, ver: int, fmt: str, township: str | None, who: str) -> tuple[str, bytes]:
     return export_bytes(store(), fmt, township=township)
 
 
@@ -170,7 +171,7 @@ def _export_tab() -> None:
     cols = st.columns(4)
     for i, (fmt, label) in enumerate(EXPORTS):
         try:
-            name, data = _export(db_path(), version(), fmt, township)
+            name, data = _export(db_path(), version(), fmt, township, common.account_key())
         except CasemapError as exc:
             show_error(exc)
             continue

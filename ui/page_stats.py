@@ -19,7 +19,7 @@ MEASURES = {k: v for k, v in STAT_COLUMNS.items() if k != "township"}
 
 
 @st.cache_data(show_spinner=False)
-def _stats(path: str, version: int) -> pd.DataFrame:
+def _stats(path: str, version: int, who: str) -> pd.DataFrame:
     return township_stats(common.load_cases(path, version))
 
 
@@ -35,7 +35,7 @@ def render() -> None:
     st.header("乡镇统计")
     common.show_notes()
     path, ver = common.db_path(), common.version()
-    stats = _stats(path, ver)
+    stats = _stats(path, ver, common.account_key())
     table = with_chinese_headers(stats)
     st.caption("案件按台账填报的责任乡镇统计；整改到位 = 乡镇已验收及以后的状态；面积按图形计算（点位案件按台账亩数）。")
     st.dataframe(table, hide_index=True, key="stats_table", height=35 * (len(table) + 1) + 3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -9,11 +10,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from cases import accounts
 from cases.service import app_store
+from cases.store import open_store
+from ui.auth import KEY_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts"
@@ -22,10 +27,25 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
                 "--disable-sync", "--disable-dev-shm-usage"]
 
 
+#: Accounts of the UI test stores: name → (role, township); every password is PASSWORD.
+ACCOUNTS = {"测试管理员": ("county", None), "张三": ("county", None), "李四": ("county", None),
+            "王五": ("county", None), "峨口干部": ("township", "峨口镇"), "只读员": ("readonly", None)}
+PASSWORD = "test-password"
+
+
+def add_test_accounts(path: Path) -> None:
+    """Give the store at ``path`` the accounts of ``ACCOUNTS``."""
+    store = open_store(path)
+    for name, (role, town) in ACCOUNTS.items():
+        accounts.add_user(store, name, role=role, township=town, password=PASSWORD, by="测试")
+    store.close_all()
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("ui") / "demo.db"
-    app_store(path).close()
+    app_store(path).close_all()
+    add_test_accounts(path)
     return path
 
 
@@ -38,11 +58,23 @@ def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
     return path
 
 
-def page_app(page: str):
-    """An AppTest running one page module's render()."""
+def page_app(page: str, *, user: str | None = "测试管理员"):
+    """An AppTest running one page module's render(), logged in as ``user`` ($CASEMAP_DB's store; None: not logged in)."""
     from streamlit.testing.v1 import AppTest
 
-    return AppTest.from_string(f"from ui import {page}\n{page}.render()\n", default_timeout=90)
+    at = AppTest.from_string(f"from ui import {page}\n{page}.render()\n", default_timeout=90)
+    if user is not None:
+        at.session_state[KEY_TOKEN] = login_token(Path(os.environ["CASEMAP_DB"]), user)
+    return at
+
+
+def login_token(path: Path, user: str) -> str:
+    """A session token of ``user`` on the store at ``path`` (as the login form would start)."""
+    store = open_store(path)
+    try:
+        return accounts.start_session(store, accounts.get_account(store, user))
+    finally:
+        store.close_all()
 
 
 def _free_port() -> int:
@@ -65,12 +97,9 @@ def _require_browser() -> None:
         pytest.skip(f"跳过浏览器测试：{why}")
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """A Streamlit server running app.py on a free local port, on a fresh demo store."""
-    _require_browser()
-    db = tmp_path_factory.mktemp("live") / "casemap.db"
-    app_store(db).close()
+@contextlib.contextmanager
+def serve(db: Path) -> Iterator[str]:
+    """A Streamlit server running app.py on a free local port on the store ``db``; yields its URL."""
     port = _free_port()
     env = {**os.environ, "CASEMAP_DB": str(db), "PYTHONPATH": str(ROOT)}
     log = open(db.with_suffix(".log"), "w", encoding="utf-8")
@@ -101,6 +130,17 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """A Streamlit server running app.py on a free local port, on a fresh demo store with the test accounts."""
+    _require_browser()
+    db = tmp_path_factory.mktemp("live") / "casemap.db"
+    app_store(db).close_all()
+    add_test_accounts(db)
+    with serve(db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.conftest import ARTIFACTS
+from tests.ui.conftest import ARTIFACTS, PASSWORD
 
 FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 #: Tag the centre marker of a case (its tooltip starts with the id) and centre the map on it.
@@ -21,8 +21,16 @@ TAG_CASE = """(id) => {
 }"""
 
 
+def log_in(page, *, user: str = "测试管理员") -> None:
+    """Fill the login form (用户名, 密码) and press 登录, as an inspector does."""
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
 def _open(page, url: str):
     page.goto(url)
+    log_in(page)
     frame = page.frame_locator(FRAME).first
     frame.locator(".leaflet-overlay-pane path").first.wait_for(timeout=90_000)
     return frame
@@ -62,3 +70,21 @@ def test_other_map_pages_paint(page, app_url, path, text):
     page.get_by_text(text).first.wait_for()
     page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / f"{path}.png"), full_page=True)
+
+
+def test_first_run_offers_the_first_administrator_to_the_servers_own_browser(page, tmp_path):
+    """A real browser on the server itself (127.0.0.1) is offered 创建首个管理员, and can then log in."""
+    from cases.service import app_store
+    from tests.ui.conftest import serve
+
+    db = tmp_path / "first.db"
+    app_store(db).close_all()
+    with serve(db) as url:
+        page.goto(url)
+        page.get_by_text("首次使用").wait_for(timeout=60_000)
+        page.get_by_label("用户名").fill("局长")
+        page.get_by_label("密码", exact=True).fill("long-password")
+        page.get_by_label("再次输入密码").fill("long-password")
+        page.get_by_role("button", name="创建管理员并登录").click()
+        page.get_by_text("当前用户：局长").wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "first_admin.png"))

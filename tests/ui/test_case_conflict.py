@@ -32,8 +32,7 @@ def _as_browser(at, run) -> None:
 
 
 def _open(who: str):
-    at = page_app("page_cases").run()
-    at.sidebar.text_input(key="user").set_value(who).run()
+    at = page_app("page_cases", user=who).run()
     at.selectbox(key="edit_case").set_value(CASE).run()
     return at
 
@@ -133,8 +132,7 @@ class TestAddRace:
     def test_an_id_someone_added_meanwhile_is_not_overwritten(self, demo_db, monkeypatch):
         from cases.model import Case
 
-        at = page_app("page_cases").run()
-        at.sidebar.text_input(key="user").set_value("王五").run()
+        at = page_app("page_cases", user="王五").run()
         at.text_area(key="add_geom_text").set_value("113.0, 39.0\n113.001, 39.0\n113.001, 39.001\n113.0, 39.001").run()
         at.text_input(key="add_case_id").set_value("YD-2019-901")
         at.text_input(key="add_party").set_value("王五录入的主体")

@@ -26,14 +26,14 @@ def test_export_texts_name_the_filters_but_not_the_township_twice():
 def test_store_is_made_again_when_the_code_was_reloaded(demo_db, monkeypatch):
     # Streamlit re-imports changed modules while the app runs; a store made by the old cases.store
     # would raise old ConflictError objects that the re-imported page cannot catch.
-    first = common.store()
-    assert common.store() is first
+    first = common.raw_store()
+    assert common.raw_store() is first
 
     class ReloadedStore(common.SQLiteStore):
         pass
 
     monkeypatch.setattr(common, "SQLiteStore", ReloadedStore)
-    assert common.store() is not first
+    assert common.raw_store() is not first
 
 
 def test_check_page_exports_a_pasted_parcel_with_its_outside_part(demo_db):
@@ -52,7 +52,7 @@ def test_check_page_exports_a_pasted_parcel_with_its_outside_part(demo_db):
     assert not at.exception
     assert [b.proto.label for b in at.get("download_button")] == ["下载 PNG", "下载 PDF"]
 
-    permits = common.store().permits()
+    permits = common.raw_store().permits()
     permit = permits.iloc[0]
     square = shapely.box(*permit.geometry.bounds)
     moved = shapely.affinity.translate(square, xoff=square.bounds[2] - square.bounds[0])  # wholly east of it
@@ -99,7 +99,7 @@ def test_case_zoom_extent_holds_the_case_and_its_permit(demo_db):
 
     from ui.page_map import NONE, _extent
 
-    s = common.store()
+    s = common.raw_store()
     cases, permits = s.cases(), s.permits()
     case = cases.loc[cases["case_id"] == "CK-2019-017"]
     permit = permits.loc[permits["permit_no"] == case["permit_no"].iloc[0]]

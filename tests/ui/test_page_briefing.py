@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from cases.service import app_store, store_notes
 from geo.checks import outside_parts
 from geo.printmap.snapshot import MapContent
-from tests.ui.conftest import page_app
+from tests.ui.conftest import login_token, page_app
+from ui.auth import KEY_TOKEN
 from ui.export_buttons import snapshot_maker
 
 
@@ -83,7 +84,9 @@ class TestExportButtons:
             "cases = common.load_cases(common.db_path(), common.version())\n"
             "snapshot_download(cases.head(5), None, '导出测试图', 'exp')\n"
         )
-        at = AppTest.from_string(script, default_timeout=90).run()
+        at = AppTest.from_string(script, default_timeout=90)
+        at.session_state[KEY_TOKEN] = login_token(demo_db, "测试管理员")
+        at.run()
         assert not at.exception
         assert labels(at) == ["下载 PNG", "下载 PDF"]
         assert any("导出当前显示的 5 个案件" in c.value for c in at.caption)

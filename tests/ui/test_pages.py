@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from cases.model import TOWNSHIPS
 from cases.store import SQLiteStore
-from tests.ui.conftest import ROOT, page_app
+from tests.ui.conftest import ROOT, login_token, page_app
+from ui.auth import KEY_TOKEN
 
 
 def _result_count(at) -> str:
@@ -19,7 +20,9 @@ def _result_count(at) -> str:
 
 class TestApp:
     def test_app_opens_on_the_map(self, demo_db):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+        at.session_state[KEY_TOKEN] = login_token(demo_db, "测试管理员")
+        at.run()
         assert not at.exception
         assert at.header[0].value == "案件地图"
         assert "示例数据" in " ".join(w.value for w in at.warning)
@@ -128,9 +131,8 @@ def _submit(at):
 
 class TestCasesPage:
     def test_edit_is_audited_and_a_stale_save_is_refused(self, demo_db):
-        a, b = page_app("page_cases").run(), page_app("page_cases").run()
-        for at, who in ((a, "张三"), (b, "李四")):
-            at.sidebar.text_input(key="user").set_value(who).run()
+        a, b = page_app("page_cases", user="张三").run(), page_app("page_cases", user="李四").run()
+        for at in (a, b):
             at.selectbox(key="edit_case").set_value("YD-2019-001").run()
         a.selectbox(key="e_YD-2019-001_status").set_value("已销号")
         _submit(a)
@@ -146,22 +148,22 @@ class TestCasesPage:
         assert case.status == "已销号" and case.fine_wan != 5.0 and case.version == 2
 
     def test_validation_messages_in_chinese(self, demo_db):
-        at = page_app("page_cases").run()
-        at.sidebar.text_input(key="user").set_value("张三").run()
+        at = page_app("page_cases", user="张三").run()
         at.selectbox(key="edit_case").set_value("YD-2019-002").run()
         at.number_input(key="e_YD-2019-002_fine_wan").set_value(-1.0)
         _submit(at)
         assert "罚款（万元）不能为负数（-1.0）" in at.error[0].value
         assert SQLiteStore(demo_db).get_case("YD-2019-002").version == 1
 
-    def test_saving_needs_a_name(self, demo_db):
-        at = page_app("page_cases").run()
-        assert next(b for b in at.button if b.label == "保存修改").disabled
-        assert any("请先在左侧栏填写您的姓名" in w.value for w in at.warning)
+    def test_nothing_is_shown_before_logging_in(self, demo_db):
+        at = page_app("page_cases", user=None).run()
+        assert not at.exception
+        assert [w.label for w in at.text_input] == ["用户名", "密码"]
+        assert [b.label for b in at.button] == ["登录"]
+        assert not at.dataframe and not at.selectbox
 
     def test_add_a_case_with_pasted_coordinates(self, demo_db):
-        at = page_app("page_cases").run()
-        at.sidebar.text_input(key="user").set_value("王五").run()
+        at = page_app("page_cases", user="王五").run()
         at.text_area(key="add_geom_text").set_value("113.0, 39.0\n113.001, 39.0\n113.001, 39.001\n113.0, 39.001").run()
         at.text_input(key="add_case_id").set_value("YD-2019-900")
         at.text_input(key="add_party").set_value("测试主体")
@@ -172,8 +174,7 @@ class TestCasesPage:
         assert case.party == "测试主体" and case.geometry.geom_type == "Polygon" and case.updated_by == "王五"
 
     def test_add_refuses_an_existing_id(self, demo_db):
-        at = page_app("page_cases").run()
-        at.sidebar.text_input(key="user").set_value("王五").run()
+        at = page_app("page_cases", user="王五").run()
         at.text_area(key="add_geom_text").set_value("113.05, 39.05").run()
         at.text_input(key="add_case_id").set_value("YD-2019-001")
         next(b for b in at.button if b.label == "新增案件").click().run()
