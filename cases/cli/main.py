@@ -15,6 +15,7 @@ from cases.cli import users as user_commands
 from cases.cli.session import add_user_option, require_county, store_for
 from cases.demo import init_demo, non_demo_records
 from cases.io.checkinput import read_case_file, read_permit_file, read_township_file
+from cases.io.files import guard_csv_frame
 from cases.restore import restore_store
 from cases.service import APPROX_NOTE, new_empty_store, results_to_records, store_notes
 from cases.stats import township_stats, with_chinese_headers
@@ -36,7 +37,7 @@ def _emit(frame: pd.DataFrame, fmt: str, *, json_records: list | None = None, no
         out.write(json.dumps(json_records if json_records is not None else frame.to_dict("records"),
                              ensure_ascii=False, indent=1) + "\n")
     elif fmt == "csv":
-        frame.to_csv(out, index=False, lineterminator="\n")
+        guard_csv_frame(frame).to_csv(out, index=False, lineterminator="\n")
     else:
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
             out.write(frame.to_string(index=False) + "\n")
@@ -146,6 +147,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if target.exists():
         require_county(args)
     saved = restore_store(args.file, target, force=args.force)
+    restored = open_store(target)
+    restored.log_event(user=args.user or "命令行", action="restore",
+                       detail=f"用 {args.file} 恢复" + (f"，原案件库保存为 {saved}" if saved else ""))
+    restored.close_all()
     if saved is not None:
         print(f"已把原案件库保存到 {saved}")
     print(f"已用 {args.file} 恢复案件库 {target}。")

@@ -400,6 +400,8 @@ def import_ledger(store: CaseStore, path: str | os.PathLike, *, kind: str | None
         (progress or (lambda f, m: None))(0.92, "写入案件库")
         store.upsert_cases(parsed.cases, user=user, allow_unlocated=True,
                            expected_versions=lookup.versions([c.case_id for c in parsed.cases]))
+        store.log_event(user=user, action="import",
+                        detail=f"{parsed.source}：新增 {len(added)} 个，变更 {len(changed)} 个，未变 {len(unchanged)} 个")
     (progress or (lambda f, m: None))(1.0, "完成")
     return ImportReport(parsed, added, changed, unchanged, dry_run)
 
