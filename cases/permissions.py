@@ -173,6 +173,21 @@ class GuardedStore:
         check_change(self.account, old, old.with_changes(**changes))
         return self._store.update_case(case_id, changes, expected_version=expected_version, user=self.account.name)
 
+    def delete_case(self, case_id: str, *, expected_version: int, user: str = "", reason: str) -> None:
+        """Soft-delete a case: the county any case, a township account its own; audited under the account's name."""
+        case = self.get_case(case_id)
+        if self.account.role not in ("county", "township"):
+            raise PermissionDeniedError(f"{self.account.label}无权删除案件（{case_id}）")
+        check_change(self.account, case, case)
+        self._store.delete_case(case_id, expected_version=expected_version, user=self.account.name, reason=reason)
+
+    def deleted_cases(self) -> pd.DataFrame:
+        """Deleted cases this account may read."""
+        gone = self._store.deleted_cases()
+        if self.account.role == "township":
+            gone = gone[gone["township"] == self.account.township]
+        return gone
+
     def upsert_permits(self, items: list[Permit], *, user: str = "", **options: Any) -> dict[str, list[str]]:
         """Add or replace permits (county only)."""
         self._county_only("导入采矿许可证")

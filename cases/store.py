@@ -30,7 +30,7 @@ from geo.errors import ConflictError, StoreError, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "casemap.db"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _CASE_COLS = [f for f in fields(Case) if f.name != "geometry"]
 _PERMIT_COLS = [f for f in fields(Permit) if f.name != "geometry"]
@@ -79,6 +79,13 @@ def _migrations() -> dict[int, list[str | Callable[[sqlite3.Connection], None]]]
             "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
             " SELECT RAISE(ABORT, '审计记录只能追加，不能删除'); END",
         ],
+        # soft delete: a deleted case moves here whole, with who deleted it, when and why
+        3: [
+            "CREATE TABLE deleted_cases AS SELECT * FROM cases WHERE 0",
+            "ALTER TABLE deleted_cases ADD COLUMN deleted_at TEXT",
+            "ALTER TABLE deleted_cases ADD COLUMN deleted_by TEXT",
+            "ALTER TABLE deleted_cases ADD COLUMN delete_reason TEXT",
+        ],
     }
 
 
@@ -104,6 +111,8 @@ class CaseStore(Protocol):
     def upsert_cases(self, items: list[Case], *, user: str, allow_unlocated: bool = False,
                      expected_versions: dict[str, int] | None = None) -> dict[str, list[str]]: ...
     def update_case(self, case_id: str, changes: dict[str, Any], *, expected_version: int, user: str) -> Case: ...
+    def delete_case(self, case_id: str, *, expected_version: int, user: str, reason: str) -> None: ...
+    def deleted_cases(self) -> pd.DataFrame: ...
     def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]: ...
     def clear_cases_and_permits(self, *, user: str) -> None: ...
     def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str) -> None: ...
@@ -421,6 +430,27 @@ class SQLiteStore:
             shown = "；".join(stale[:20]) + (f"；等共 {len(stale)} 个" if len(stale) > 20 else "")
             raise ConflictError(f"{len(stale)} 个案件在读取后已被他人修改：{shown}。为免覆盖他人的修改，本次未写入任何数据；"
                                 "请重新读取（重新导入或重新载入）后再保存。")
+
+    def delete_case(self, case_id: str, *, expected_version: int, user: str, reason: str) -> None:
+        """Soft-delete one case: it leaves the case list but is kept whole (with who, when and why) and its
+        history stays in the audit log.  ConflictError if it changed since ``expected_version`` was read."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(f"删除案件 {case_id} 需要填写删除原因")
+        now = self._now()
+        with self._tx() as con:
+            self.get_case(case_id)  # ValidationError for an unknown id
+            self._check_versions(con, {case_id: expected_version})
+            con.execute("INSERT INTO deleted_cases SELECT *, ?, ?, ? FROM cases WHERE case_id = ?",
+                        (now, user, reason, case_id))
+            con.execute("DELETE FROM cases WHERE case_id = ?", (case_id,))
+            audit.append(con, [(now, user, case_id, "delete", None, None, reason)])
+
+    def deleted_cases(self) -> pd.DataFrame:
+        """Deleted cases (id, township, summary, who deleted them, when, why), newest first."""
+        rows = self._con.execute("SELECT case_id, township, summary, deleted_at, deleted_by, delete_reason"
+                                 " FROM deleted_cases ORDER BY deleted_at DESC").fetchall()
+        return pd.DataFrame(rows, columns=["case_id", "township", "summary", "deleted_at", "deleted_by", "reason"])
 
     def update_case(self, case_id: str, changes: dict[str, Any], *, expected_version: int, user: str) -> Case:
         """Apply ``changes`` to one case if nobody changed it since ``expected_version`` was read.

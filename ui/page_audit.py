@@ -9,7 +9,7 @@ import streamlit as st
 from geo.errors import CasemapError
 from ui import common
 
-ACTIONS = {"create": "新增案件", "update": "修改", "permits": "导入许可证", "clear": "清空", "login": "登录",
+ACTIONS = {"create": "新增案件", "update": "修改", "delete": "删除案件", "permits": "导入许可证", "clear": "清空", "login": "登录",
            "login_failed": "登录失败", "user_add": "新增账号", "user_passwd": "修改密码", "user_disable": "停用账号",
            "import": "导入台账", "restore": "恢复案件库", "boundaries:township": "替换乡镇界线", "boundaries:county": "替换县界"}
 

@@ -41,7 +41,7 @@ HEAD_FIELDS = (
     LedgerField("permit_no", FIELD_LABELS["permit_no"], "text", ("mining",)),
 )
 LONG_TEXT = {"summary", "penalty", "handling", "remarks"}
-ACTIONS = {"create": "新增", "update": "修改"}
+ACTIONS = {"create": "新增", "update": "修改", "delete": "删除"}
 EDIT_PICK = "edit_case"
 
 
@@ -113,6 +113,28 @@ def _edit(user: str) -> None:
             _others_changes(s, case_id)
             st.button("重新载入（放弃未保存的修改）", key=f"reload_conflict_{case_id}", on_click=_reload, args=(case_id,))
     _audit(s, case_id)
+    _delete(s, case, editing)
+
+
+def _delete(s, case: Case, editing: int) -> None:
+    """删除案件: a soft delete with a reason (the record and its history are kept; the domain checks the role)."""
+    with st.expander("删除案件"):
+        st.caption("删除后案件不再出现在地图、统计和台账中；案件内容、删除人、时间和原因都保留，修改记录不删除。")
+        with st.form(f"delete_form_{case.case_id}"):
+            reason = st.text_input("删除原因（必填）", key=f"delete_reason_{case.case_id}")
+            sure = st.checkbox(f"确认删除案件 {case.case_id}", key=f"delete_sure_{case.case_id}")
+            go = st.form_submit_button("删除案件", disabled=False)
+        if go:
+            if not sure:
+                st.error("请先勾选“确认删除”")
+                return
+            try:
+                s.delete_case(case.case_id, expected_version=editing, reason=reason)
+            except CasemapError as exc:
+                common.show_error(exc)
+                return
+            st.session_state.pop(EDIT_PICK, None)
+            st.success(f"已删除案件 {case.case_id}（原因：{reason.strip()}）。")
 
 
 def _load(s, case: Case) -> None:

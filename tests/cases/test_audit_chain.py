@@ -10,7 +10,7 @@ from shapely.geometry import Point
 
 from cases import audit
 from cases.model import Case
-from cases.store import SCHEMA_VERSION, open_store
+from cases.store import SCHEMA_VERSION, _migrations, open_store
 
 
 def _case(**kw) -> Case:
@@ -70,11 +70,10 @@ def test_a_deleted_row_breaks_the_chain_at_the_next(store):
 def test_a_version_1_store_is_migrated_and_its_old_rows_chained(tmp_path):
     path = tmp_path / "old.db"
     con = sqlite3.connect(path)
+    for sql in _migrations()[1]:  # the schema a version-1 store has
+        con.execute(sql)
     con.executescript("""
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
         INSERT INTO meta VALUES ('schema_version', '1');
-        CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, user TEXT, case_id TEXT,
-                            action TEXT, field TEXT, old TEXT, new TEXT);
         INSERT INTO audit (at, user, case_id, action) VALUES ('2019-07-01T10:00:00', '甲', 'YD-1', 'create');
         INSERT INTO audit (at, user, case_id, action, field, old, new)
             VALUES ('2019-07-02T10:00:00', '乙', 'YD-1', 'update', 'status', '排查发现', '已立案');
