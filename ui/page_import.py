@@ -21,6 +21,7 @@ from ui.common import db_path, show_error, show_notes, store, user_name, version
 KEY_UPLOAD = "imp_upload"  # (file name, bytes) of the ledger to import
 KEY_GEO_UPLOAD = "imp_geo_upload"  # (file name, bytes) of the optional GEOFILE
 KEY_PARSED = "imp_parsed"  # the ParsedLedger of the last preview
+KEY_READ_VERSIONS = "imp_read_versions"  # case id → version shown by the last preview (0: new)
 KEY_PERMIT_UPLOAD = "imp_permit_upload"
 KEY_RESULT = "imp_result"  # the summary of the last import
 
@@ -98,10 +99,12 @@ def _ledger_tab(user: str) -> None:
         if st.button("检查并预览", key="imp_preview", type="secondary"):
             county = s.county()
             try:
-                st.session_state[KEY_PARSED] = read_ledger(
-                    path, kind=kind, geometry=geo_path, key=key, existing=store_lookup(s),
+                lookup = store_lookup(s)
+                st.session_state[KEY_PARSED] = parsed = read_ledger(
+                    path, kind=kind, geometry=geo_path, key=key, existing=lookup,
                     county=shapely.union_all(county.geometry.values) if not county.empty else None,
                     progress=_progress_bar())
+                st.session_state[KEY_READ_VERSIONS] = lookup.versions([c.case_id for c in parsed.cases])
             except CasemapError as exc:
                 st.session_state[KEY_PARSED] = None
                 show_error(exc)
@@ -119,7 +122,7 @@ def _ledger_tab(user: str) -> None:
         if st.button(f"确认导入 {len(parsed.cases)} 个案件", key="imp_confirm", type="primary"):
             try:
                 rep = import_ledger(s, path, kind=kind, geometry=geo_path, key=key, user=user,
-                                    progress=_progress_bar())
+                                    progress=_progress_bar(), read_versions=st.session_state.get(KEY_READ_VERSIONS))
             except CasemapError as exc:
                 show_error(exc)
                 return

@@ -378,12 +378,14 @@ def plan_import(parsed: ParsedLedger, lookup: Callable[[str], Case | None]) -> t
 
 def import_ledger(store: CaseStore, path: str | os.PathLike, *, kind: str | None = None, geometry: str | os.PathLike | None = None,
                   key: str | None = None, dry_run: bool = False, user: str = "台账导入", max_bytes: int | None = None,
-                  progress: Progress | None = None) -> ImportReport:
+                  progress: Progress | None = None, read_versions: dict[str, int] | None = None) -> ImportReport:
     """Read ``path`` and upsert its cases into ``store``, all or nothing.
 
     Raises RowErrors listing every bad row (row number, column, reason); nothing is written then.
     Raises ConflictError naming the cases someone changed (in the app, another import) while the file
     was read: the import was built on their old values, so nothing is written then either.
+    ``read_versions`` (case id → version, 0: absent) are the versions an earlier preview showed; a case
+    changed since that preview is a conflict too.
     """
     lookup = store_lookup(store)
     county = store.county()
@@ -398,8 +400,9 @@ def import_ledger(store: CaseStore, path: str | os.PathLike, *, kind: str | None
     added, changed, unchanged = plan_import(parsed, lookup)
     if not dry_run:
         (progress or (lambda f, m: None))(0.92, "写入案件库")
-        store.upsert_cases(parsed.cases, user=user, allow_unlocated=True,
-                           expected_versions=lookup.versions([c.case_id for c in parsed.cases]))
+        expected = lookup.versions([c.case_id for c in parsed.cases])
+        expected.update({cid: v for cid, v in (read_versions or {}).items() if cid in expected})
+        store.upsert_cases(parsed.cases, user=user, allow_unlocated=True, expected_versions=expected)
         store.log_event(user=user, action="import",
                         detail=f"{parsed.source}：新增 {len(added)} 个，变更 {len(changed)} 个，未变 {len(unchanged)} 个")
     (progress or (lambda f, m: None))(1.0, "完成")

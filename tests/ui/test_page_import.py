@@ -73,3 +73,24 @@ def test_download_buttons_for_every_format(demo_db):
     labels = sorted(b.proto.label for b in at.get("download_button"))
     assert labels == sorted(["附件2 违法违规用地清单 (.xlsx)", "附件3 非法违法采矿清单 (.xlsx)", "GeoPackage (.gpkg)",
                       "Shapefile (.shp.zip)", "GeoJSON", "KML（奥维/Google Earth）", "KMZ（奥维/Google Earth）"])
+
+
+def test_a_case_added_between_preview_and_confirm_stops_the_import(demo_db, tmp_path):
+    """The preview said 新增 3; someone adds one of those ids before 确认导入: nothing is written."""
+    import datetime as dt
+
+    from shapely.geometry import Point
+
+    from cases.model import Case
+
+    at = page_app("page_import")
+    at.session_state[KEY_UPLOAD] = _ledger_bytes(tmp_path)
+    at.run()
+    at.button(key="imp_preview").click().run()
+    other = SQLiteStore(demo_db)
+    other.upsert_cases([Case(case_id="YD-峨口镇-002", kind="land", category=1, township="峨口镇", remarks="张三先录入",
+                             found_date=dt.date(2019, 7, 1), geometry=Point(113.05, 39.05))], user="张三")
+    at.button(key="imp_confirm").click().run()
+    assert "YD-峨口镇-002" in at.error[0].value and "未写入任何数据" in at.error[0].value
+    store = SQLiteStore(demo_db)
+    assert store.get_case("YD-峨口镇-002").remarks == "张三先录入" and len(store.cases()) == 111
