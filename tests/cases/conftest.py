@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from cases.demo import init_demo
@@ -15,3 +17,23 @@ def demo(tmp_path_factory):
     init_demo(store)
     yield store
     store.close()
+
+
+@pytest.fixture
+def demo_copy(demo, tmp_path):
+    """A fresh, writable copy of the demo store for one test (copied with SQLite's backup API, WAL included)."""
+    path = tmp_path / "copy.db"
+    src, dst = sqlite3.connect(demo.path), sqlite3.connect(path)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    store = open_store(path)
+    yield store
+    store.close_all()
+
+
+def case_in(store, township: str, *, other: bool = False):
+    """The first case declared in ``township`` (``other``: in any other township)."""
+    cases = store.cases()
+    sel = cases[(cases["township"] != township) if other else (cases["township"] == township)]
+    return store.get_case(sel["case_id"].iloc[0])

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from cases.accounts import Account
 from cases.permissions import GuardedStore
-from cases.store import open_store
 from geo.errors import ConflictError, PermissionDeniedError, ValidationError
+from tests.cases.conftest import case_in
 
 
 @pytest.fixture
-def store(demo, tmp_path):
-    path = tmp_path / "copy.db"
-    src, dst = sqlite3.connect(demo.path), sqlite3.connect(path)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    s = open_store(path)
-    yield s
-    s.close_all()
-
-
-def _first(store, township: str, *, other: bool = False):
-    c = store.cases()
-    sel = c[(c["township"] != township) if other else (c["township"] == township)]
-    return store.get_case(sel["case_id"].iloc[0])
+def store(demo_copy):
+    return demo_copy
 
 
 def test_a_deleted_case_leaves_the_lists_but_is_kept_with_who_when_why(store):
-    case = _first(store, "峨口镇")
+    case = case_in(store, "峨口镇")
     n = len(store.cases())
     store.delete_case(case.case_id, expected_version=case.version, user="局长", reason="重复登记")
     assert len(store.cases()) == n - 1 and case.case_id not in set(store.cases()["case_id"])
@@ -47,7 +32,7 @@ def test_a_deleted_case_leaves_the_lists_but_is_kept_with_who_when_why(store):
 
 
 def test_delete_needs_a_reason_and_the_version_read(store):
-    case = _first(store, "峨口镇")
+    case = case_in(store, "峨口镇")
     with pytest.raises(ValidationError, match="需要填写删除原因"):
         store.delete_case(case.case_id, expected_version=case.version, user="局长", reason="  ")
     store.update_case(case.case_id, {"remarks": "x"}, expected_version=case.version, user="乙")
@@ -57,7 +42,7 @@ def test_delete_needs_a_reason_and_the_version_read(store):
 
 
 def test_only_the_county_or_the_cases_own_township_may_delete(store):
-    own, other = _first(store, "峨口镇"), _first(store, "峨口镇", other=True)
+    own, other = case_in(store, "峨口镇"), case_in(store, "峨口镇", other=True)
     ekou = GuardedStore(store, Account("峨口干部", "township", "峨口镇"))
     with pytest.raises(PermissionDeniedError):
         ekou.delete_case(other.case_id, expected_version=other.version, reason="x")
