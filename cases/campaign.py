@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cases.model import STATUSES, TOWNSHIPS, parse_date
+from cases.model import STATUSES, parse_date
 from cases.stats import TOTAL
 from geo.errors import ValidationError
 
@@ -146,18 +147,19 @@ def open_at(cases: pd.DataFrame, deadline: Deadline) -> np.ndarray:
     return have < rank[deadline.required_status]
 
 
-def deadline_table(cases: pd.DataFrame, campaign: Campaign, *, today: dt.date) -> pd.DataFrame:
-    """Per township (all eleven, plus 合计): cases open at each deadline, and overdue ones.
+def deadline_table(cases: pd.DataFrame, campaign: Campaign, *, today: dt.date, townships: Sequence[str]) -> pd.DataFrame:
+    """Per township of ``townships`` (all of them, plus 合计): cases open at each deadline, and overdue ones.
 
     Columns: ``乡镇``, then for each status deadline ``<name>（MM-DD）未完成`` and ``…逾期`` (open and
     the deadline is before ``today``), for a found_after deadline ``<name>（MM-DD）之后发现（补报）``.
-    Cases count in their declared township.
+    Cases count in their township (``township``: declared, or of the division shown).
     """
-    town = pd.Categorical(cases["township"].astype(str), categories=list(TOWNSHIPS))
-    out = pd.DataFrame({"乡镇": list(TOWNSHIPS)})
+    names = [str(t) for t in townships]
+    town = pd.Categorical(cases["township"].astype(str), categories=names)
+    out = pd.DataFrame({"乡镇": names})
     for d in campaign.deadlines:
         mask = open_at(cases, d)
-        counts = pd.Series(mask.astype(int)).groupby(town, observed=False).sum().reindex(TOWNSHIPS, fill_value=0)
+        counts = pd.Series(mask.astype(int)).groupby(town, observed=False).sum().reindex(names, fill_value=0)
         label = f"{d.name}（{d.date:%m-%d}）"
         if d.rule == "found_after":
             out[f"{label}之后发现（补报）"] = counts.to_numpy().astype(int)

@@ -17,8 +17,9 @@ import shapely
 from shapely import affinity
 from shapely.geometry import Point, box
 
+from cases.divisions import county_divisions
 from cases.io.geodata import load_shipped_boundaries
-from cases.model import CATEGORY_SHORT, STATUSES, TOWNSHIPS, Case, Permit
+from cases.model import CATEGORY_SHORT, STATUSES, Case, Permit
 from cases.store import CaseStore
 from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS
 
@@ -33,7 +34,9 @@ _VILLAGES = ("东庄", "西河", "南沟", "北坡", "前进", "红旗", "大营
 _SURNAMES = ("张", "王", "李", "赵", "刘", "陈", "杨", "郭", "马", "韩", "冯", "孟")
 _COMPANY_KINDS = ("建材有限公司", "砂石料厂", "石料加工厂", "养殖专业合作社", "农业开发有限公司", "商贸有限公司")
 _MINERALS = ("铁矿", "石灰岩", "建筑用砂石", "白云岩", "花岗岩", "煤")
-_MINING_TOWNS = ("峨口镇", "胡峪乡", "峪口乡", "上磨坊乡", "雁门关乡", "聂营镇", "新高乡", "滩上镇")
+#: Where the demo's permits and mines lie: positions in the demo's township layer (the shipped layer, in the
+#: order of its division in data/divisions/: the seed's eleven), the mountain townships first.
+_MINING_POSITIONS = (1, 9, 8, 7, 10, 4, 6, 5)
 _LAND_HANDLING = ("责令停止违法行为，限期拆除地上建筑物", "没收地上建筑物，处以罚款", "责令退还土地，复垦复绿",
                   "补办用地手续，处以罚款", "拆除违法建筑，恢复耕种条件")
 _MINE_HANDLING = ("责令停止开采，没收违法所得，处以罚款", "没收采矿设备和矿产品，处以罚款",
@@ -65,9 +68,10 @@ def _party(rng: np.random.Generator, town: str, company: bool) -> str:
 def make_permits(townships: gpd.GeoDataFrame, rng: np.random.Generator) -> list[Permit]:
     """Twenty permits in the mining townships, a few already expired when the campaign began."""
     towns = townships.to_crs(AREA_CRS).set_index("name").geometry
+    mining_towns = _mining_towns(townships)
     out = []
     for i in range(N_PERMITS):
-        town = _MINING_TOWNS[i % len(_MINING_TOWNS)]
+        town = mining_towns[i % len(mining_towns)]
         c = _sample_in(rng, towns[town], inset=1500)
         geom = _rect(c, rng.uniform(400, 900), rng.uniform(300, 700), rng.uniform(0, 60))
         start = dt.date(2012 + i % 5, 1 + i % 12, 1)
@@ -116,12 +120,14 @@ def _common(rng: np.random.Generator, kind: str, category: int, town: str, i: in
 def make_cases(townships: gpd.GeoDataFrame, permits: list[Permit], rng: np.random.Generator) -> list[Case]:
     """66 land and 44 mining cases with permits, boundary crossings and mismatches built in."""
     towns = townships.to_crs(AREA_CRS).set_index("name").geometry
+    names = [str(n) for n in townships["name"]]
+    mining_towns = _mining_towns(townships)
     out: list[Case] = []
-    lines = [(a, b, towns[a].intersection(towns[b])) for a in TOWNSHIPS for b in TOWNSHIPS
+    lines = [(a, b, towns[a].intersection(towns[b])) for a in names for b in names
              if a < b and towns[a].intersection(towns[b]).length > 2000]
     for i in range(N_LAND):
         category = 1 + i % 5
-        town = TOWNSHIPS[i % len(TOWNSHIPS)]
+        town = names[i % len(names)]
         mu = float(rng.uniform(0.8, 30.0))
         side = (mu * M2_PER_MU) ** 0.5
         if i % 13 == 5:  # a parcel straddling a township line
@@ -133,13 +139,13 @@ def make_cases(townships: gpd.GeoDataFrame, permits: list[Permit], rng: np.rando
         geom = _rect(c, side * 1.4, side / 1.4, float(rng.uniform(0, 90)))
         rec = _common(rng, "land", category, town, i, mu)
         if i % 23 == 7:  # declared in the wrong township
-            rec["township"] = TOWNSHIPS[(i + 3) % len(TOWNSHIPS)]
+            rec["township"] = names[(i + 3) % len(names)]
         out.append(Case(case_id=f"YD-2019-{i + 1:03d}", geometry=geom, **rec))
     pg = [p.geometry for p in permits]
     for i in range(N_MINING):
         role = i % 11  # 0-2 inside, 3-5 partly outside, 6-7 no permit, 8 wrong mineral, 9 shallow coal, 10 changed method
         p = permits[i % len(permits)]
-        town = _MINING_TOWNS[(i % len(permits)) % len(_MINING_TOWNS)]
+        town = mining_towns[(i % len(permits)) % len(mining_towns)]
         mineral, permit_no = p.mineral, p.permit_no
         if role in (0, 1, 2, 10):
             category = 9 if role == 10 else 7 if role == 2 else 9
@@ -157,7 +163,7 @@ def make_cases(townships: gpd.GeoDataFrame, permits: list[Permit], rng: np.rando
         elif role in (6, 7, 9):
             category = 8 if role == 9 else 6
             permit_no, mineral = None, "煤" if role == 9 else _MINERALS[i % 5]
-            town = _MINING_TOWNS[i % len(_MINING_TOWNS)]
+            town = mining_towns[i % len(mining_towns)]
             for _ in range(20):
                 c = _sample_in(rng, towns[town], inset=600)
                 if min(g.distance(c) for g in pg) > 600:
@@ -172,6 +178,11 @@ def make_cases(townships: gpd.GeoDataFrame, permits: list[Permit], rng: np.rando
         rec = _common(rng, "mining", category, town, i, mu or float(rng.uniform(1, 5)), mineral)
         out.append(Case(case_id=f"CK-2019-{i + 1:03d}", permit_no=permit_no, geometry=geom, **rec))
     return out
+
+
+def _mining_towns(townships: gpd.GeoDataFrame) -> list[str]:
+    names = [str(n) for n in townships["name"]]
+    return [names[i] for i in _MINING_POSITIONS if i < len(names)] or names
 
 
 def _to_storage(items, attr="geometry"):
@@ -192,9 +203,12 @@ def init_demo(store: CaseStore, *, user: str = DEMO_USER) -> dict[str, int]:
     if anything fails (or the process is killed) half-way, the store keeps what it held before."""
     county, towns = load_shipped_boundaries()
     permits, cases = demo_data(towns)
+    data = county_divisions(str(county["name"].iloc[0]))
+    division = data.matching(towns["name"]) if data is not None else None  # the shipped layer: 2018's eleven
+    year = division.valid_from if division is not None else None
     with store.transaction():
         store.replace_boundaries("county", county, user=user)
-        store.replace_boundaries("township", towns, user=user)
+        store.replace_boundaries("township", towns, user=user, year=year)
         store.clear_cases_and_permits(user=user)
         store.upsert_permits(permits, user=user)
         store.upsert_cases(cases, user=user)

@@ -12,7 +12,7 @@ kind     land / mining (or 用地 / 采矿)                          ``kind=mini
 status   a lifecycle status (排查发现 … 已销号)                   ``status=已立案``
 flag     a check flag code or its Chinese label                ``flag=OUT_OF_BOUNDS``
 category 1–10 or the short name (越界开采 …)                    ``category=7``
-township one of the eleven townships                           ``township=峨口镇``
+township a township of the county (data/divisions/)            ``township=峨口镇``
 ======== ===================================================== ==========================
 
 The found-date range and the free-text search are set by the map page only.
@@ -21,13 +21,13 @@ The found-date range and the free-text search are set by the map page only.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, TOWNSHIPS
+from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, known_townships
 from geo.checks import FLAGS
 from geo.errors import ValidationError
 
@@ -77,7 +77,7 @@ class CaseFilter:
             raise ValueError(f"unknown key_order keys {sorted(unknown)}; expected some of {DESCRIPTION_KEYS}")
 
 
-def parse_filters(items: Iterable[str] | None) -> CaseFilter:
+def parse_filters(items: Iterable[str] | None, *, townships: Sequence[str] | None = None) -> CaseFilter:
     """The ``CaseFilter`` of ``--filter KEY=VALUE`` items, values normalised to codes.
 
     Parameters
@@ -85,6 +85,9 @@ def parse_filters(items: Iterable[str] | None) -> CaseFilter:
     items : iterable of str or None
         E.g. ``["kind=采矿", "status=已立案,查处整改中"]``: the keys of ``FILTER_KEYS``; values are codes
         or their Chinese names, several separated by commas (also ``，``) or given as repeated items.
+    townships : sequence of str, optional
+        The townships ``township=`` may name (e.g. the store's current division); default: every township
+        of the county in any division (``cases.model.known_townships``).
 
     Returns
     -------
@@ -96,6 +99,7 @@ def parse_filters(items: Iterable[str] | None) -> CaseFilter:
     ValidationError
         In Chinese, naming the bad item and the allowed keys or values.
     """
+    names = tuple(known_townships() if townships is None else townships)
     values: dict[str, list[str]] = {}
     for item in items or []:
         key, sep, value = str(item).partition("=")
@@ -106,14 +110,14 @@ def parse_filters(items: Iterable[str] | None) -> CaseFilter:
             raise ValidationError(f"筛选条件「{item}」的键「{key}」无效，应为：{'、'.join(FILTER_KEYS)}")
         for v in value.replace("，", ",").split(","):
             if v.strip():
-                values.setdefault(key, []).append(_normalise(key, v.strip(), item))
+                values.setdefault(key, []).append(_normalise(key, v.strip(), item, names))
     return CaseFilter(townships=tuple(values.get("township", ())), kinds=tuple(values.get("kind", ())),
                       categories=tuple(int(c) for c in values.get("category", ())),
                       statuses=tuple(values.get("status", ())), flags=tuple(values.get("flag", ())),
                       key_order=tuple(values))
 
 
-def _normalise(key: str, value: str, item: str) -> str:
+def _normalise(key: str, value: str, item: str, townships: tuple[str, ...]) -> str:
     """The code of ``value`` for ``key`` (category as a digit string); ValidationError if not allowed."""
     if key == "kind":
         rev = {v: k for k, v in KINDS.items()}
@@ -137,9 +141,9 @@ def _normalise(key: str, value: str, item: str) -> str:
             return str(int(value))
         allowed = "1–10 或 " + "、".join(CATEGORY_SHORT.values())
     else:
-        if value in TOWNSHIPS:
+        if value in townships:
             return value
-        allowed = "、".join(TOWNSHIPS)
+        allowed = "、".join(townships)
     raise ValidationError(f"筛选条件「{item}」中的「{value}」无效，{FILTER_KEYS[key]}应为：{allowed}")
 
 

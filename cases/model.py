@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from cases.divisions import county_divisions
 from geo.errors import LedgerFormatError, ValidationError
 
 COUNTY = "代县"
 #: The campaign start: a case found after it is "顶风作案".
 CAMPAIGN_START = dt.date(2019, 6, 4)
 
-#: The eleven townships of the seed's leading-group list, in its order.
-TOWNSHIPS: tuple[str, ...] = (
-    "上馆镇", "峨口镇", "阳明堡镇", "枣林镇", "聂营镇", "滩上镇",
-    "新高乡", "上磨坊乡", "峪口乡", "胡峪乡", "雁门关乡",
-)
 
 LAND, MINING = "land", "mining"
 KINDS = {LAND: "用地", MINING: "采矿"}
@@ -50,16 +47,32 @@ RECTIFIED_STATUSES = frozenset(STATUSES[3:])
 CLOSED_STATUS = "已销号"
 
 
-def township_name(value: str) -> str:
-    """One of the county's townships named by ``value``, also without 镇/乡 or with 人民政府 ("峨口" → 峨口镇).
+def known_townships(county: str | None = None) -> tuple[str, ...]:
+    """Every township name of ``county`` (default 代县) in any of its divisions (data/divisions/), newest first.
 
-    Raises ValidationError naming the value and the townships allowed.
+    Empty when there is no division data for the county.
     """
+    data = county_divisions(county or COUNTY)
+    return data.known_names() if data is not None else ()
+
+
+def township_name(value: str, names: Sequence[str] | None = None) -> str:
+    """The township of ``names`` (default: :func:`known_townships`) named by ``value``, also without 镇/乡 or
+    with 人民政府 ("峨口" → 峨口镇).
+
+    Raises ValidationError naming the value and the townships allowed, also when a short name fits two
+    townships of different divisions ("峪口": 峪口镇 or 峪口乡).
+    """
+    names = tuple(known_townships() if names is None else names)
     text = re.sub(r"\s+", "", str(value)).replace("人民政府", "")
-    for t in TOWNSHIPS:
-        if text == t or text == t[:-1]:
-            return t
-    raise ValidationError(f"「{value}」不是{COUNTY}的乡镇，应为：{'、'.join(TOWNSHIPS)}")
+    if text in names:
+        return text
+    found = [t for t in names if text == t[:-1]]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ValidationError(f"「{value}」可以指{'或'.join(found)}（不同时期的区划），请写全称")
+    raise ValidationError(f"「{value}」不是{COUNTY}的乡镇，应为：{'、'.join(names) or '（没有区划数据）'}")
 
 
 def township_option(value: str) -> str:
@@ -231,11 +244,13 @@ def parse_date(value: Any, *, field_label: str = "日期") -> dt.date | None:
     raise ValidationError(f"{field_label}「{value}」不是有效日期，应为 YYYY-MM-DD（如 2019-06-04）")
 
 
-def validate_case(case: Case, *, require_location: bool = True) -> list[str]:
+def validate_case(case: Case, *, require_location: bool = True, townships: Collection[str] | None = None) -> list[str]:
     """Return Chinese messages for every rule ``case`` breaks (empty when valid).
 
     ``require_location=False`` accepts a case without a position yet (未定位: a ledger row whose
     coordinates are still to be surveyed); a position that is given must still be valid.
+    ``townships`` are the allowed 责任乡镇 (default: every township of the case's county in any division,
+    so a case keeps the township declared at the time; any non-empty name for a county without data).
     """
     errs: list[str] = []
     cid = case.case_id or "(无编号)"
@@ -250,8 +265,9 @@ def validate_case(case: Case, *, require_location: bool = True) -> list[str]:
             f"案件 {cid}：违法类别 {case.category}（{CATEGORY_SHORT[case.category]}）属于"
             f"{KINDS[category_kind(case.category)]}类，与案件类型「{KINDS[case.kind]}」不符"
         )
-    if case.township not in TOWNSHIPS:
-        errs.append(f"案件 {cid}：责任乡镇「{case.township}」不是代县的乡镇，应为：{'、'.join(TOWNSHIPS)}")
+    allowed = tuple(townships) if townships is not None else known_townships(case.county or COUNTY)
+    if not str(case.township or "").strip() or (allowed and case.township not in allowed):
+        errs.append(f"案件 {cid}：责任乡镇「{case.township}」不是{case.county or COUNTY}的乡镇，应为：{'、'.join(allowed)}")
     if case.status not in STATUSES:
         errs.append(f"案件 {cid}：办理状态「{case.status}」无效，应为：{' → '.join(STATUSES)}")
     for name in ("area_mu_declared", "fine_wan", "criminal_persons", "accountability_persons"):

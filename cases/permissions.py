@@ -128,9 +128,13 @@ class GuardedStore:
         """Every permit (public approvals)."""
         return self._store.permits()
 
-    def townships(self) -> gpd.GeoDataFrame:
-        """The township layer."""
-        return self._store.townships()
+    def townships(self, *, year: int | None = None) -> gpd.GeoDataFrame:
+        """The township layer in force in ``year`` (default: the current one)."""
+        return self._store.townships(year=year)
+
+    def township_years(self) -> list[int]:
+        """The years the stored township divisions are valid from."""
+        return self._store.township_years()
 
     def county(self) -> gpd.GeoDataFrame:
         """The county outline."""
@@ -198,10 +202,15 @@ class GuardedStore:
         self._county_only("清空案件库")
         self._store.clear_cases_and_permits(user=self.account.name)
 
-    def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str = "") -> None:
+    def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str = "", year: int | None = None) -> None:
         """Replace a boundary layer (county only)."""
         self._county_only("替换县界或乡镇界线")
-        self._store.replace_boundaries(layer, frame, user=self.account.name)
+        self._store.replace_boundaries(layer, frame, user=self.account.name, year=year)
+
+    def add_township_division(self, frame: gpd.GeoDataFrame, *, year: int, user: str = "") -> None:
+        """Load a new township division, keeping the older ones (county only)."""
+        self._county_only("载入乡镇界线")
+        self._store.add_township_division(frame, year=year, user=self.account.name)
 
     def set_meta(self, items: dict[str, str]) -> None:
         """Change store settings (county only)."""

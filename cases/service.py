@@ -1,20 +1,43 @@
-"""Glue between the store, the shipped data and the check engine, shared by the CLI and the UI."""
+"""Glue between the store, the shipped data and the check engine, shared by the CLI and the UI.
+
+Cases in a township division (the last section).  A case keeps the township declared when it was
+entered (``township`` in the store).  Seen in a division — the current one by default, or a past one — it counts in:
+
+1. its declared township, if that division has it;
+2. else the one township that township became or came from by the change table of
+   ``data/divisions/`` (滩上镇 → 峪口镇 after 2021; 雁门关镇 → 雁门关乡 before 2020): the responsible
+   government passes on, so the totals of the merged township equal the sum of its parts;
+3. else (a township split, a merged one seen in the older division, or a name the table does not
+   know) the township of that division it lies in by position (largest share); for a case without a
+   position (未定位) the table alone decides, and it stays unassigned when the table cannot.
+
+:func:`in_division` returns the cases with ``township`` so assigned and ``declared_township`` as
+entered; statistics, maps and bulletins group by ``township`` as before.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
+from cases.county import DAIXIAN, DEFAULT_ADCODE, county_from_outline, county_meta, county_of, county_outline
 from cases.demo import init_demo
+from cases.divisions import CountyDivisions, county_divisions
 from cases.io.geodata import load_shipped_boundaries
+from cases.model import COUNTY
 from cases.store import CaseStore, default_db_path, open_store
-from geo.checks import check_cases
-from geo.errors import StoreError
+from geo.checks import check_cases, township_of
+from geo.errors import StoreError, ValidationError
 
 APPROX_NOTE = "注意：乡镇界线为示意（按乡镇驻地泰森多边形生成，非官方界线），乡镇归属仅供参考。"
 DEMO_NOTE = "示例数据：案件与采矿许可证均为演示用虚构数据。"
+NO_TOWNSHIPS_NOTE = ("注意：未加载乡镇界线，乡镇核查已跳过（核查结果不判定所在乡镇，不标记乡镇不符、跨乡镇），"
+                     "统计按案件填报的乡镇；可用 load-townships 载入官方乡镇界线。")
 
 
 def app_store(path: str | os.PathLike | None = None) -> CaseStore:
@@ -30,37 +53,64 @@ def app_store(path: str | os.PathLike | None = None) -> CaseStore:
     return store
 
 
-def new_empty_store(path: str | os.PathLike | None = None) -> CaseStore:
-    """A new store at ``path`` holding the shipped county and township boundaries and no cases.
+def new_empty_store(path: str | os.PathLike | None = None, *, adcode: str | None = None,
+                    name: str | None = None) -> CaseStore:
+    """A new store at ``path`` for one county-level division, holding its boundaries and no cases.
 
-    Refuses (StoreError) a path where a file already exists.
+    Without ``adcode`` (or with 代县's, 140923) the store holds the shipped 代县 outline and township
+    layer.  Any other ``adcode`` gets its outline from data/boundaries/counties/, its 3-degree zone
+    (:mod:`cases.county`) and no township layer: township checks are skipped (:func:`store_notes` says
+    so).  ``name`` overrides the county's name shown (the outline keeps its official name).  The
+    county is recorded in the store's meta (:func:`cases.county.county_of` reads it back).
+
+    Refuses a path where a file already exists (StoreError) and an unknown adcode (ValidationError);
+    nothing is written then.
     """
     target = default_db_path(path)
     if target.exists():
         raise StoreError(f"{target} 已存在，init 只新建案件库；请用 --db 指定新的文件")
+    outline, division = None, DAIXIAN
+    if adcode is not None and str(adcode).strip() != DEFAULT_ADCODE:
+        outline = county_outline(adcode)
+        division = county_from_outline(outline["adcode"].iloc[0], outline["name"].iloc[0], outline.geometry.iloc[0])
+    if name and name.strip():
+        division = dataclasses.replace(division, name=name.strip())
     store = open_store(target, create=True)
-    county, towns = load_shipped_boundaries()
-    store.replace_boundaries("county", county, user="init")
-    store.replace_boundaries("township", towns, user="init")
+    if outline is None:
+        county, towns = load_shipped_boundaries()
+        store.replace_boundaries("county", county, user="init")
+        store.replace_boundaries("township", towns, user="init",
+                                 year=division_year(towns, county_divisions(str(county["name"].iloc[0]))))
+    else:
+        store.replace_boundaries("county", outline[["name", "approximate", "source", "geometry"]], user="init")
+    store.set_meta(county_meta(division))
     return store
 
 
 def store_notes(store: CaseStore) -> list[str]:
-    """Notes that every output drawn from ``store`` must carry (approximate townships, demo data)."""
+    """Notes that every output drawn from ``store`` must carry (approximate or no townships, demo data)."""
     notes = []
-    if store.townships()["approximate"].any():
+    towns = store.townships()
+    if towns["approximate"].any():
         notes.append(APPROX_NOTE)
+    if towns.empty:
+        notes.append(NO_TOWNSHIPS_NOTE)
     if store.get_meta("is_demo") == "1":
         notes.append(DEMO_NOTE)
     return notes
 
 
 def check_store(store: CaseStore, *, tolerance_m: float = 1.0, cases: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
-    """Run the check engine on the store's cases (or ``cases``) against its own layers."""
-    return check_cases(
-        store.cases() if cases is None else cases, store.townships(), store.permits(), store.county(),
-        tolerance_m=tolerance_m,
-    )
+    """Run the check engine on the store's cases (or ``cases``) against its own layers (the current division).
+
+    TOWNSHIP_MISMATCH compares like with like: the declared township is first carried into the current
+    division by the change table (a case declared 滩上镇 lying in 峪口镇 matches after the merge).
+    """
+    frame = store.cases() if cases is None else cases
+    towns = store.townships()
+    frame = frame.assign(township=declared_in(frame, towns, store_divisions(store)))
+    return check_cases(frame, towns, store.permits(), store.county(), tolerance_m=tolerance_m,
+                       area_crs=county_of(store).area_crs)
 
 
 def results_to_records(results: pd.DataFrame) -> list[dict]:
@@ -76,3 +126,152 @@ def results_to_records(results: pd.DataFrame) -> list[dict]:
             clean[k] = v
         out.append(clean)
     return out
+
+
+# -- cases in a township division ------------------------------------------------------------
+#: Column of :func:`in_division` holding the township as declared.
+DECLARED = "declared_township"
+
+
+def store_divisions(store: CaseStore) -> CountyDivisions | None:
+    """The division data (``data/divisions/``) of the store's county (named by its outline; 代县 without one),
+    or None for a county without a data file."""
+    county = store.county()
+    name = str(county["name"].iloc[0]) if len(county) and "name" in county else COUNTY
+    return county_divisions(name)
+
+
+def division_year(layer: gpd.GeoDataFrame, divisions: CountyDivisions | None) -> int | None:
+    """The year of the division whose townships are exactly ``layer``'s names (the newest such), else None."""
+    found = divisions.matching(str(n) for n in layer["name"]) if divisions is not None else None
+    return found.valid_from if found is not None else None
+
+
+def layer_division(names: list[str], divisions: CountyDivisions | None, *, year: int | None = None,
+                   county: str = COUNTY) -> tuple[int, tuple[str, ...]]:
+    """The year a township layer with ``names`` is valid from, and its names in the division's order.
+
+    Without ``year`` the names must be exactly one division's of the county's data (that division's
+    year); with ``year`` they must be the townships of the division in force in that year.  A county
+    without division data takes any names, but only with ``year``.  ValidationError (Chinese, naming
+    the unknown and the missing townships) otherwise.
+    """
+    if divisions is None:
+        if year is None:
+            raise ValidationError(f"没有{county}的区划数据（data/divisions/），请用 --year 指定该乡镇界线的生效年份")
+        return year, tuple(names)
+    if year is None:
+        found = divisions.matching(names)
+        if found is None:
+            near = min(reversed(divisions.divisions), key=lambda d: len(set(d.names) ^ set(names)))
+            raise ValidationError(
+                f"乡镇界线中的乡镇与{divisions.county}任何时期的区划都不一致（最接近 {near.valid_from} 年起的区划："
+                f"{_difference(names, near.names)}）；各时期的乡镇见 data/divisions/{divisions.code}.json。"
+                "如是新的区划调整，请先在该文件中登记新区划及其撤并表，再用 --year 载入")
+        return found.valid_from, found.names
+    expected = divisions.at(year)
+    if set(names) != set(expected.names):
+        raise ValidationError(
+            f"乡镇界线中的乡镇与{divisions.county} {year} 年的区划（{expected.valid_from} 年起）不一致："
+            f"{_difference(names, expected.names)}；应为：{'、'.join(expected.names)}")
+    return year, expected.names
+
+
+def _difference(names: list[str], expected: tuple[str, ...]) -> str:
+    unknown = [n for n in names if n not in expected]
+    missing = [n for n in expected if n not in names]
+    parts = ([f"图层中多出 {'、'.join(unknown)}"] if unknown else []) + ([f"缺少 {'、'.join(missing)}"] if missing else [])
+    return "；".join(parts)
+
+
+def assign_townships(cases: gpd.GeoDataFrame, layer: gpd.GeoDataFrame,
+                     divisions: CountyDivisions | None) -> np.ndarray:
+    """The township of ``layer`` each case belongs to (see the module docstring); None where none.
+
+    Parameters
+    ----------
+    cases : geopandas.GeoDataFrame
+        Cases with ``township`` (declared) and geometry (may be missing: 未定位).
+    layer : geopandas.GeoDataFrame
+        A township layer (``name``), of any division.
+    divisions : CountyDivisions or None
+        The county's division data; None translates nothing (a declared name not in ``layer`` goes by position).
+    """
+    names = [str(n) for n in layer["name"]]
+    declared = cases["township"].fillna("").astype(str).to_numpy() if len(cases) else np.array([], dtype=object)
+    out = np.array([_by_table(d, names, divisions) for d in declared], dtype=object)
+    todo = np.flatnonzero(pd.isna(out))
+    if len(todo):
+        geoms = np.asarray(cases.geometry.values)[todo]
+        located = todo[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+        if len(located):
+            found = township_of(cases.iloc[located], layer)
+            out[located] = [_hinted(d, names, divisions, f) for d, f in zip(declared[located], found)]
+    return out
+
+
+def declared_in(cases: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, divisions: CountyDivisions | None) -> np.ndarray:
+    """Each case's declared township in ``layer``'s division, to compare like with like (TOWNSHIP_MISMATCH).
+
+    The declared township itself or its one successor/predecessor in ``layer``; where the table gives
+    several (峪口镇 seen among 滩上镇 and 峪口乡), the one the case lies in if it is among them, else the
+    first; a name the table does not connect stays as declared.
+    """
+    names = [str(n) for n in layer["name"]]
+    declared = cases["township"].fillna("").astype(str).to_numpy() if len(cases) else np.array([], dtype=object)
+    if divisions is None:
+        return declared
+    found = [divisions.candidates(d, names) if d else () for d in declared]
+    out = np.array([f[0] if len(f) == 1 else d for d, f in zip(declared, found)], dtype=object)
+    several = np.array([len(f) > 1 for f in found], dtype=bool)
+    if several.any():
+        idx = np.flatnonzero(several)
+        where = township_of(cases.iloc[idx], layer)
+        out[idx] = [w if w in found[i] else found[i][0] for i, w in zip(idx, where)]
+    return out
+
+
+def in_division(cases: gpd.GeoDataFrame, layer: gpd.GeoDataFrame,
+                divisions: CountyDivisions | None) -> gpd.GeoDataFrame:
+    """``cases`` with ``township`` = their township in ``layer``'s division ("" where none) and
+    ``declared_township`` = as declared; a new frame, the input is not changed.  Without a township
+    layer (a county whose townships are not loaded) the declared townships stand."""
+    out = cases.copy()
+    out[DECLARED] = cases["township"].to_numpy() if len(cases) else []
+    if layer.empty:
+        return out
+    assigned = assign_townships(cases, layer, divisions)
+    out["township"] = [a if isinstance(a, str) else "" for a in assigned]
+    return out
+
+
+def row_names(cases: pd.DataFrame, layer: gpd.GeoDataFrame) -> list[str]:
+    """The townships a per-township table lists: the layer's, or without a layer the declared ones (sorted)."""
+    if not layer.empty:
+        return [str(n) for n in layer["name"]]
+    return sorted({str(t) for t in cases["township"].dropna() if str(t)})
+
+
+def store_cases(store: CaseStore, *, year: int | None = None,
+                cases: gpd.GeoDataFrame | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The store's cases (or ``cases``) in its division in force in ``year`` (default: current), and that layer."""
+    layer = store.townships(year=year)
+    frame = store.cases() if cases is None else cases
+    return in_division(frame, layer, store_divisions(store)), layer
+
+
+def _by_table(declared: str, names: list[str], divisions: CountyDivisions | None) -> str | None:
+    if not declared:
+        return None
+    if divisions is None:
+        return declared if declared in names else None
+    return divisions.translate(declared, names)
+
+
+def _hinted(declared: str, names: list[str], divisions: CountyDivisions | None, found: str | None) -> str | None:
+    """A located case the table could not place: the candidate it lies in, else where it lies."""
+    if divisions is not None and declared:
+        chosen = divisions.translate(declared, names, hint=found)
+        if chosen is not None:
+            return chosen
+    return found

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from cases.model import CATEGORIES, CLOSED_STATUS, RECTIFIED_STATUSES, TOWNSHIPS
+from cases.model import CATEGORIES, CLOSED_STATUS, RECTIFIED_STATUSES
 from geo.crs import M2_PER_MU, to_area_crs
 
 TOTAL = "合计"
+#: Row of the cases that belong to no township of the division shown (未定位 cases the change table
+#: cannot place, or cases outside every township); present only when there are any.
+UNASSIGNED = "未归入乡镇"
 #: Statistics columns: JSON key → Chinese header.
 STAT_COLUMNS: dict[str, str] = {
     "township": "乡镇",
@@ -37,14 +42,21 @@ def case_area_mu(cases: gpd.GeoDataFrame) -> np.ndarray:
     return np.where(poly, shapely.area(geoms) / M2_PER_MU, declared)
 
 
-def township_stats(cases: gpd.GeoDataFrame, *, townships: tuple[str, ...] = TOWNSHIPS) -> pd.DataFrame:
-    """One row per township (all of them, even with no case) plus a 合计 row.
+def township_stats(cases: gpd.GeoDataFrame, *, townships: Sequence[str]) -> pd.DataFrame:
+    """One row per township of ``townships`` (all of them, even with no case) plus a 合计 row.
 
-    Cases count in their declared responsible township (``township``).  整改到位 counts cases whose
-    status is 乡镇已验收 or later; 已销号 counts closed cases.
+    Cases count in their township (``township``: the declared one, or the one of the division shown,
+    see :func:`cases.service.in_division`).  Cases in none of ``townships`` get a 未归入乡镇 row
+    before 合计 (only when there are any).  整改到位 counts cases whose status is 乡镇已验收 or later;
+    已销号 counts closed cases.
     """
+    names = [str(t) for t in townships]
+    town = cases["township"].fillna("").astype(str)
+    outside = ~town.isin(names)
+    if outside.any():
+        names, town = [*names, UNASSIGNED], town.where(~outside, UNASSIGNED)
     df = pd.DataFrame({
-        "township": pd.Categorical(cases["township"].astype(str), categories=list(townships)),
+        "township": pd.Categorical(town, categories=names),
         "land_cases": (cases["kind"] == "land").astype(int).to_numpy(),
         "mining_cases": (cases["kind"] == "mining").astype(int).to_numpy(),
         **{f"cat_{k}": (cases["category"].astype(int) == k).astype(int).to_numpy() for k in CATEGORIES},

@@ -105,7 +105,8 @@ class CaseStore(Protocol):
     def cases(self) -> gpd.GeoDataFrame: ...
     def get_case(self, case_id: str) -> Case: ...
     def permits(self) -> gpd.GeoDataFrame: ...
-    def townships(self) -> gpd.GeoDataFrame: ...
+    def townships(self, *, year: int | None = None) -> gpd.GeoDataFrame: ...
+    def township_years(self) -> list[int]: ...
     def county(self) -> gpd.GeoDataFrame: ...
     def audit(self, *, case_id: str | None = None, since: str | None = None) -> pd.DataFrame: ...
     def upsert_cases(self, items: list[Case], *, user: str, allow_unlocated: bool = False,
@@ -115,7 +116,8 @@ class CaseStore(Protocol):
     def deleted_cases(self) -> pd.DataFrame: ...
     def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]: ...
     def clear_cases_and_permits(self, *, user: str) -> None: ...
-    def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str) -> None: ...
+    def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str, year: int | None = None) -> None: ...
+    def add_township_division(self, frame: gpd.GeoDataFrame, *, year: int, user: str) -> None: ...
     def log_event(self, *, user: str, action: str, detail: str = "", case_id: str | None = None) -> None: ...
     def audit_problems(self) -> list[str]: ...
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
@@ -326,9 +328,27 @@ class SQLiteStore:
         df["approximate"] = df["approximate"].astype(bool)
         return df
 
-    def townships(self) -> gpd.GeoDataFrame:
-        """The township layer in use (``approximate`` says whether it is the shipped sketch)."""
-        return self._layer("township")
+    def township_years(self) -> list[int]:
+        """The years the stored township layers (divisions) are valid from, oldest first (0: not stated)."""
+        rows = self._con.execute("SELECT DISTINCT layer FROM boundaries WHERE layer = ? OR layer LIKE ?",
+                                 (_TOWNSHIP, f"{_TOWNSHIP}@%")).fetchall()
+        return sorted(_township_year(r[0]) for r in rows)
+
+    def townships(self, *, year: int | None = None) -> gpd.GeoDataFrame:
+        """The township layer of the division in force in ``year`` (default: the newest, the current one).
+
+        ``approximate`` says whether it is the shipped sketch; ``attrs["valid_from"]`` holds the year the
+        layer is valid from (0: not stated).  ValidationError for a year before every stored layer.
+        """
+        years = self.township_years()
+        valid = [y for y in years if year is None or y <= year]
+        if years and not valid:
+            raise ValidationError(f"案件库中的乡镇界线最早从 {years[0]} 年起，没有 {year} 年的乡镇界线；"
+                                  f"可选的区划年份：{'、'.join(map(str, years))}")
+        chosen = valid[-1] if valid else 0
+        frame = self._layer(_township_key(chosen))
+        frame.attrs["valid_from"] = chosen
+        return frame
 
     def county(self) -> gpd.GeoDataFrame:
         """The county outline (one row)."""
@@ -501,20 +521,50 @@ class SQLiteStore:
             con.execute("DELETE FROM permits")
             audit.append(con, [(self._now(), user, None, "clear", None, None, f"清空 {n} 个案件")])
 
-    def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str) -> None:
-        """Replace a boundary layer (``county`` or ``township``) with ``frame`` (name, approximate, source)."""
+    def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str, year: int | None = None) -> None:
+        """Replace a boundary layer (``county`` or ``township``) with ``frame`` (name, approximate, source).
+
+        For ``township`` every stored division goes and ``frame`` becomes the only one, valid from
+        ``year`` (None: not stated).  :meth:`add_township_division` keeps the others.
+        """
         if layer not in ("county", "township"):
             raise ValueError(f"layer must be 'county' or 'township', got {layer!r}")
+        key = _township_key(year) if layer == _TOWNSHIP else layer
+        with self._tx() as con:
+            if layer == _TOWNSHIP:
+                con.execute("DELETE FROM boundaries WHERE layer = ? OR layer LIKE ?", (_TOWNSHIP, f"{_TOWNSHIP}@%"))
+            self._write_layer(con, key, frame, user=user, action=f"boundaries:{layer}", year=year)
+
+    def add_township_division(self, frame: gpd.GeoDataFrame, *, year: int, user: str) -> None:
+        """Store ``frame`` as the township division valid from ``year``, replacing only a layer of that same
+        year: older divisions stay, so cases keep their history; the newest is the current one."""
+        with self._tx() as con:
+            self._write_layer(con, _township_key(year), frame, user=user, action="boundaries:township", year=year)
+
+    def _write_layer(self, con: sqlite3.Connection, key: str, frame: gpd.GeoDataFrame, *, user: str, action: str,
+                     year: int | None) -> None:
         frame = frame.to_crs(STORAGE_CRS)
         rows = [
-            (layer, str(n), int(bool(a)), str(s), shapely.to_wkb(g))
+            (key, str(n), int(bool(a)), str(s), shapely.to_wkb(g))
             for n, a, s, g in zip(frame["name"], frame["approximate"], frame["source"], frame.geometry.values)
         ]
-        with self._tx() as con:
-            con.execute("DELETE FROM boundaries WHERE layer = ?", (layer,))
-            con.executemany("INSERT INTO boundaries VALUES (?, ?, ?, ?, ?)", rows)
-            audit.append(con, [(self._now(), user, None, f"boundaries:{layer}", None, None,
-                                f"{len(rows)} 个要素，来源：{rows[0][3] if rows else ''}")])
+        con.execute("DELETE FROM boundaries WHERE layer = ?", (key,))
+        con.executemany("INSERT INTO boundaries VALUES (?, ?, ?, ?, ?)", rows)
+        when = f"，{year} 年起" if year else ""
+        audit.append(con, [(self._now(), user, None, action, None, None,
+                            f"{len(rows)} 个要素{when}，来源：{rows[0][3] if rows else ''}")])
+
+
+#: Boundary layer key of the township layers: ``township`` (year not stated) or ``township@2021``.
+_TOWNSHIP = "township"
+
+
+def _township_key(year: int | None) -> str:
+    return f"{_TOWNSHIP}@{int(year)}" if year else _TOWNSHIP
+
+
+def _township_year(key: str) -> int:
+    return int(key.split("@", 1)[1]) if "@" in key else 0
 
 
 def open_store(path: str | os.PathLike | None = None, *, create: bool = False) -> CaseStore:

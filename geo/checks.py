@@ -2,7 +2,7 @@
 
 Every step works on arrays of geometries (shapely 2 STRtree bulk queries and array set operations);
 there is no Python loop over geometry operations.  All areas and distances are computed in the
-area CRS (CGCS2000 3-degree Gauss-Krüger zone 38, EPSG:4526).
+area CRS: the county's CGCS2000 3-degree Gauss-Krüger zone, by default 代县's zone 38 (EPSG:4526).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
-from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS, to_area_crs
+from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS, require_crs, to_area_crs
 
 #: Flag codes, with their Chinese labels.
 FLAGS: dict[str, str] = {
@@ -47,6 +48,7 @@ def check_cases(
     county: shapely.Geometry | gpd.GeoSeries | None = None,
     *,
     tolerance_m: float = 1.0,
+    area_crs: CRS = AREA_CRS,
 ) -> pd.DataFrame:
     """Check every case against townships, the county outline and mining permits.
 
@@ -63,6 +65,9 @@ def check_cases(
         The county outline as a GeoSeries with a CRS (one row); None skips OUTSIDE_COUNTY.
     tolerance_m
         A mine counts as OUT_OF_BOUNDS when some part lies farther than this from its permit.
+    area_crs
+        The county's Gauss-Krüger CRS, where areas and distances are measured (default 代县's EPSG:4526).
+        A ``county`` given as a shapely geometry must already be in it.
 
     Returns
     -------
@@ -73,20 +78,20 @@ def check_cases(
     """
     if tolerance_m < 0:
         raise ValueError(f"tolerance_m must be ≥ 0, got {tolerance_m}")
-    c = to_area_crs(cases).reset_index(drop=True)
+    c = _in_crs(cases, area_crs).reset_index(drop=True)
     geoms = c.geometry.values
     missing = shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms))
     is_point = shapely.get_type_id(np.asarray(geoms)) == 0
     area = np.where(is_point, 0.0, shapely.area(np.asarray(geoms)))
 
     declared = c["township"].fillna("").astype(str).to_numpy() if "township" in c else np.full(len(c), "")
-    primary, town_lists, n_towns = _township_shares(np.asarray(geoms), is_point, to_area_crs(townships), declared)
+    primary, town_lists, n_towns = _township_shares(np.asarray(geoms), is_point, _in_crs(townships, area_crs), declared)
     flags = [[] for _ in range(len(c))]
     _add_flag(flags, (declared != "") & (primary != declared) & (primary != None), "TOWNSHIP_MISMATCH")  # noqa: E711
     _add_flag(flags, missing, "NO_LOCATION")
     _add_flag(flags, n_towns > 1, "CROSSES_TOWNSHIPS")
     if county is not None:
-        cty = to_area_crs(county).union_all() if not isinstance(county, shapely.Geometry) else county
+        cty = _in_crs(county, area_crs).union_all() if not isinstance(county, shapely.Geometry) else county
         _add_flag(flags, _outside_county(np.asarray(geoms), is_point, cty, tolerance_m), "OUTSIDE_COUNTY")
 
     n = len(c)
@@ -95,7 +100,7 @@ def check_cases(
     out_dist = np.full(n, np.nan)
     mining = (c["kind"].astype(str).to_numpy() == "mining") if "kind" in c else np.zeros(n, bool)
     if mining.any():
-        p = to_area_crs(permits).reset_index(drop=True) if permits is not None and len(permits) else None
+        p = _in_crs(permits, area_crs).reset_index(drop=True) if permits is not None and len(permits) else None
         _check_mining(c, np.asarray(geoms), is_point, mining, p, tolerance_m, flags, permit_no, out_m2, out_dist)
 
     res = pd.DataFrame({
@@ -111,6 +116,22 @@ def check_cases(
         "flags": flags,
     })
     return res
+
+
+def township_of(cases: gpd.GeoDataFrame, townships: gpd.GeoDataFrame, declared: np.ndarray | None = None, *,
+                area_crs: CRS = AREA_CRS) -> np.ndarray:
+    """The township (``townships["name"]``) each case lies in: the largest share, by the rules of :func:`check_cases`.
+
+    ``declared`` (one name per case, "" for none) wins ties as in the check.  None for a case without a
+    position or outside every township.  Shares are measured in ``area_crs``.
+    """
+    c = _in_crs(cases, area_crs).reset_index(drop=True)
+    geoms = np.asarray(c.geometry.values)
+    if declared is None:
+        declared = np.full(len(c), "", dtype=object)
+    primary, _, _ = _township_shares(geoms, shapely.get_type_id(geoms) == 0, _in_crs(townships, area_crs),
+                                     np.asarray(declared, dtype=object))
+    return primary
 
 
 def outside_of(subjects: np.ndarray, permits: np.ndarray) -> np.ndarray:
@@ -153,6 +174,12 @@ def outside_part(subject: shapely.Geometry | None, permit: shapely.Geometry | No
     pair = gpd.GeoSeries([subject, permit], crs=STORAGE_CRS).to_crs(AREA_CRS).values
     out = gpd.GeoSeries(outside_of(pair[:1], pair[1:]), crs=AREA_CRS).to_crs(STORAGE_CRS).iloc[0]
     return None if out.is_empty else out
+
+
+def _in_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS):
+    """``frame`` in the check's area CRS ``crs``; refuse data without a CRS."""
+    require_crs(frame)
+    return frame.to_crs(crs)
 
 
 def _add_flag(flags: list[list[str]], mask: np.ndarray, code: str) -> None:

@@ -1,13 +1,19 @@
 """Coordinate reference systems of casemap, named in one place, and coordinate sanity checks.
 
-The zone (:data:`ZONE`, :data:`CENTRAL_MERIDIAN`) is named here only.  :func:`classify_pairs` is the
-one rule telling Gauss-Krüger metres from lon/lat (and a swapped pair); :func:`zone_problem` is the
-one zone check; :func:`require_crs` holds the one "no CRS" message.  Everything else here (pasted
-text, 拐点, ledger cells, files read) is built on these.
+The zones are named here only: 代县's (:data:`ZONE`, :data:`CENTRAL_MERIDIAN`, :data:`AREA_CRS`,
+:data:`COUNTY_BBOX`) are the defaults, and every function that depends on the zone or on the county's
+lon/lat box takes them as keywords (``zone=``, ``bbox=``; ``place=`` names the county in messages), so
+that any county in any 3-degree zone (:func:`zone_of_longitude`, :func:`gk_epsg`, :func:`county_box`)
+works the same way.  :func:`classify_pairs` is the one rule telling Gauss-Krüger metres from lon/lat
+(and a swapped pair); :func:`zone_problem` is the one zone check, :func:`datum_problem` the one datum
+check; :func:`require_crs` holds the one "no CRS" message.  Everything else here (pasted text, 拐点,
+ledger cells, files read) is built on these.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -34,8 +40,60 @@ CENTRAL_MERIDIAN = 114.0
 #: Easting offset with the zone prefix (38 500 000 m at the central meridian).
 PREFIX_FALSE_EASTING = ZONE * 1_000_000 + 500_000
 
+#: A lon/lat box ``(min lon, min lat, max lon, max lat)``.
+Box = tuple[float, float, float, float]
 #: A generous lon/lat box around 代县 (the county spans about 112.7–113.3°E, 38.9–39.3°N).
-COUNTY_BBOX = (112.3, 38.6, 113.7, 39.6)
+COUNTY_BBOX: Box = (112.3, 38.6, 113.7, 39.6)
+_DAIXIAN_EXTENT = "东经 112.7°–113.3°、北纬 38.9°–39.3°"
+#: The CGCS2000 3-degree Gauss-Krüger zones of China (central meridians 75°E–135°E).
+ZONES = range(25, 46)
+#: Degrees added on every side of a county's outline to make its generous lon/lat box (:func:`county_box`).
+BOX_MARGIN_DEG = 0.3
+
+
+def zone_of_longitude(lon: float) -> int:
+    """The 3-degree zone n = round(lon / 3) holding longitude ``lon`` (central meridian 3n°E; an edge goes east)."""
+    return int(math.floor(float(lon) / 3.0 + 0.5))
+
+
+def central_meridian_of(zone: int) -> float:
+    """The central meridian (°E) of 3-degree zone ``zone``: 3 × zone."""
+    return 3.0 * int(zone)
+
+
+def gk_epsg(zone: int, *, prefix: bool = True) -> int:
+    """The EPSG code of CGCS2000 3-degree Gauss-Krüger zone ``zone``.
+
+    EPSG:4513–4533 (zones 25–45) carry the zone prefix on the easting, EPSG:4534–4554 (CM 75°E–135°E)
+    do not; zone 38 is EPSG:4526 / EPSG:4547.  Raises CRSError for a zone outside 25–45.
+    """
+    if int(zone) not in ZONES:
+        raise CRSError(f"带号 {zone} 不在 CGCS2000 3 度带第 {ZONES.start}–{ZONES.stop - 1} 带"
+                       "（中央经线 75°E–135°E）之内")
+    return (4513 if prefix else 4534) + int(zone) - ZONES.start
+
+
+def zone_crs(zone: int = ZONE, *, prefix: bool = True) -> CRS:
+    """The CGCS2000 3-degree Gauss-Krüger CRS of ``zone`` (:data:`AREA_CRS` for zone 38 with the prefix)."""
+    if int(zone) == ZONE:
+        return AREA_CRS if prefix else AREA_CRS_NO_PREFIX
+    return CRS.from_epsg(gk_epsg(zone, prefix=prefix))
+
+
+def county_box(bounds: Box) -> Box:
+    """The generous lon/lat box of a county whose outline has ``bounds``: :data:`BOX_MARGIN_DEG` on every side."""
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    m = BOX_MARGIN_DEG
+    return (round(x0 - m, 4), round(y0 - m, 4), round(x1 + m, 4), round(y1 + m, 4))
+
+
+def box_text(bbox: Box = COUNTY_BBOX) -> str:
+    """Where the county of ``bbox`` lies, for messages: ``东经 112.7°–113.3°、北纬 38.9°–39.3°`` (without the margin)."""
+    if tuple(bbox) == COUNTY_BBOX:
+        return _DAIXIAN_EXTENT
+    x0, y0, x1, y1 = bbox
+    m = BOX_MARGIN_DEG
+    return f"东经 {x0 + m:.1f}°–{x1 - m:.1f}°、北纬 {y0 + m:.1f}°–{y1 - m:.1f}°"
 
 
 def m2_to_mu(m2):
@@ -43,10 +101,10 @@ def m2_to_mu(m2):
     return np.asarray(m2, dtype=float) / M2_PER_MU if np.ndim(m2) else float(m2) / M2_PER_MU
 
 
-def to_area_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries):
-    """Return ``frame`` reprojected to the area CRS; refuse data without a CRS."""
+def to_area_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, *, zone: int = ZONE):
+    """Return ``frame`` reprojected to the area CRS (zone ``zone``, with the prefix); refuse data without a CRS."""
     require_crs(frame)
-    return frame.to_crs(AREA_CRS)
+    return frame.to_crs(zone_crs(zone))
 
 
 def to_storage_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries):
@@ -65,24 +123,24 @@ def require_crs(frame, *, what: str = "数据") -> None:
                        "请在 QGIS 中设置为 CGCS2000 (EPSG:4490) 或 EPSG:4526/4547 后再导入。")
 
 
-def gk_to_lonlat(x_north, y_east):
-    """Convert Gauss-Krüger X (northing) / Y (easting, with or without zone prefix) to lon/lat.
+def gk_to_lonlat(x_north, y_east, *, zone: int = ZONE):
+    """Convert Gauss-Krüger X (northing) / Y (easting, with or without zone prefix) in ``zone`` to lon/lat.
 
     Returns two arrays (lon, lat).  Eastings below 1 000 000 m are taken as without the prefix.
     """
     x = np.asarray(x_north, dtype=float)
     y = np.asarray(y_east, dtype=float)
-    y = np.where(y < 1_000_000, y + ZONE * 1_000_000, y)
-    tr = Transformer.from_crs(AREA_CRS, STORAGE_CRS, always_xy=True)
+    y = np.where(y < 1_000_000, y + zone * 1_000_000, y)
+    tr = Transformer.from_crs(zone_crs(zone), STORAGE_CRS, always_xy=True)
     return tr.transform(y, x)
 
 
-def lonlat_to_gk(lon, lat, *, prefix: bool = True):
-    """Convert lon/lat to Gauss-Krüger (X northing, Y easting); Y carries the zone prefix by default."""
-    tr = Transformer.from_crs(STORAGE_CRS, AREA_CRS, always_xy=True)
+def lonlat_to_gk(lon, lat, *, prefix: bool = True, zone: int = ZONE):
+    """Convert lon/lat to Gauss-Krüger of ``zone`` (X northing, Y easting); Y carries the zone prefix by default."""
+    tr = Transformer.from_crs(STORAGE_CRS, zone_crs(zone), always_xy=True)
     y, x = tr.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     if not prefix:
-        y = np.asarray(y) - ZONE * 1_000_000
+        y = np.asarray(y) - zone * 1_000_000
     return x, y
 
 
@@ -111,20 +169,22 @@ class GKPairs(NamedTuple):
     swapped: np.ndarray
 
 
-def in_county_box(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
-    """Whether each lon/lat lies in :data:`COUNTY_BBOX` (a generous box around 代县).
+def in_county_box(lon: ArrayLike, lat: ArrayLike, *, bbox: Box = COUNTY_BBOX) -> np.ndarray:
+    """Whether each lon/lat lies in the county's box ``bbox`` (default :data:`COUNTY_BBOX`, around 代县).
 
     Parameters
     ----------
     lon, lat : array_like
         Longitudes and latitudes in degrees (broadcast together).
+    bbox : tuple, optional
+        ``(min lon, min lat, max lon, max lat)`` of the county's generous box (:func:`county_box`).
 
     Returns
     -------
     numpy.ndarray of bool
     """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    x0, y0, x1, y1 = COUNTY_BBOX
+    x0, y0, x1, y1 = bbox
     return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
 
 
@@ -132,10 +192,11 @@ def _between(v: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
     return (v >= bounds[0]) & (v < bounds[1])
 
 
-def classify_pairs(a: ArrayLike, b: ArrayLike) -> PairKind:
+def classify_pairs(a: ArrayLike, b: ArrayLike, *, bbox: Box = COUNTY_BBOX) -> PairKind:
     """The one rule telling lon/lat from Gauss-Krüger metres, for coordinate pairs ``(a, b)``.
 
-    A pair is lon/lat when ``(a, b)`` (or, swapped, ``(b, a)``) lies in :data:`COUNTY_BBOX`.  It is
+    A pair is lon/lat when ``(a, b)`` (or, swapped, ``(b, a)``) lies in the county's box ``bbox``
+    (default :data:`COUNTY_BBOX`; China's longitudes never overlap its latitudes, so a swap is told).  It is
     Gauss-Krüger when one value is a northing X of 7 integer digits and the other an easting Y of
     8 digits (with the zone prefix) or 6 digits (without); not swapped means X first, as surveyors
     write it.  Anything else fits neither and has kind ``""``.
@@ -156,7 +217,7 @@ def classify_pairs(a: ArrayLike, b: ArrayLike) -> PairKind:
     PairKind(kind=array('gk', dtype='<U6'), swapped=array(False))
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    lonlat, lonlat_swapped = in_county_box(a, b), in_county_box(b, a)
+    lonlat, lonlat_swapped = in_county_box(a, b, bbox=bbox), in_county_box(b, a, bbox=bbox)
     north_a, north_b = _between(a, _NORTH), _between(b, _NORTH)
     east_a = _between(a, _EAST_PLAIN) | _between(a, _EAST_PREFIX)
     east_b = _between(b, _EAST_PLAIN) | _between(b, _EAST_PREFIX)
@@ -172,8 +233,9 @@ def zone_of(easting: ArrayLike) -> np.ndarray:
     return np.where(y >= _EAST_PREFIX[0], np.floor(y / 1_000_000), 0).astype(int)
 
 
-def zone_problem(*, easting: ArrayLike = (), zone: ArrayLike = (), where: str = "") -> str | None:
-    """The one zone check: None when every zone is :data:`ZONE`, else the Chinese message.
+def zone_problem(*, easting: ArrayLike = (), zone: ArrayLike = (), where: str = "", county_zone: int = ZONE,
+                 place: str = "代县") -> str | None:
+    """The one zone check: None when every zone is the county's (``county_zone``), else the Chinese message.
 
     Parameters
     ----------
@@ -183,24 +245,53 @@ def zone_problem(*, easting: ArrayLike = (), zone: ArrayLike = (), where: str = 
         Declared zone numbers (a ``带号`` heading).
     where : str, optional
         Text put before ``带号为 …`` (e.g. ``"第 3 行：Y 坐标 37413372.67 的"``).
+    county_zone : int, optional
+        The county's 3-degree zone (default :data:`ZONE`, 代县's).
+    place : str, optional
+        The county's name, for the message.
 
     Returns
     -------
     str or None
-        ``"{where}带号为 37，不是代县所在的 3 度带第 38 带（中央经线 114°E）；…"``; a zone below 24 is
-        named as a probable 6-degree zone.
+        ``"{where}带号为 37，不是代县所在的 3 度带第 38 带（中央经线 114°E）；…"``, naming the zone found and
+        the county's; a zone below 24 is named as a probable 6-degree zone.
     """
     prefixed = zone_of(easting).ravel()
     zones = np.concatenate([prefixed[prefixed != 0], np.asarray(zone, dtype=int).ravel()])
-    wrong = np.unique(zones[zones != ZONE]).tolist()
+    wrong = np.unique(zones[zones != county_zone]).tolist()
     if not wrong:
         return None
     hint = "（疑似 6 度带）" if any(z < _SIX_DEGREE_BELOW for z in wrong) else ""
-    return (f"{where}带号为 {'、'.join(map(str, wrong))}{hint}，不是代县所在的 3 度带第 {ZONE} 带"
-            f"（中央经线 {CENTRAL_MERIDIAN:g}°E）；请转换为 CGCS2000 3 度带第 {ZONE} 带坐标后再导入")
+    return (f"{where}带号为 {'、'.join(map(str, wrong))}{hint}，不是{place}所在的 3 度带第 {county_zone} 带"
+            f"（中央经线 {central_meridian_of(county_zone):g}°E）；请转换为 CGCS2000 3 度带第 {county_zone} 带坐标后再导入")
 
 
-def gk_pairs(a: ArrayLike, b: ArrayLike, *, where: str = "") -> GKPairs:
+#: Datums other than CGCS2000 that a 坐标系 heading may name, each with the name the refusal gives it.
+_OTHER_DATUMS = (
+    (re.compile(r"西安|xi'?an|1980|(?<!\d)80(?!\d)", re.I), "1980 西安坐标系"),
+    (re.compile(r"北京|beijing|1954|(?<!\d)54(?!\d)", re.I), "1954 北京坐标系"),
+    (re.compile(r"WGS", re.I), "WGS84"),
+)
+
+
+def datum_problem(text: str, *, where: str = "") -> str | None:
+    """The one datum check: None when ``text`` (a 坐标系 heading) names CGCS2000 or no datum, else the refusal.
+
+    Only CGCS2000 (2000 国家大地坐标系) is accepted; 1980 西安, 1954 北京 and WGS84 (also as Gauss-Krüger
+    or UTM) are refused by name: ``"{where}坐标系为「西安80」（1980 西安坐标系），本程序只接受 CGCS2000…"``.
+    """
+    value = str(text).strip()
+    if re.search(r"2000|CGCS", value, re.I):
+        return None
+    found = next((name for pattern, name in _OTHER_DATUMS if pattern.search(value)), None)
+    if found is None:
+        return None
+    return (f"{where}坐标系为「{value}」（{found}），本程序只接受 CGCS2000（2000 国家大地坐标系）3 度带坐标；"
+            f"请先转换为 CGCS2000 再导入")
+
+
+def gk_pairs(a: ArrayLike, b: ArrayLike, *, where: str = "", zone: int = ZONE, bbox: Box = COUNTY_BBOX,
+             place: str = "代县") -> GKPairs:
     """Gauss-Krüger pairs given as X, Y (or swapped) → northing, easting with the zone prefix, swapped.
 
     Parameters
@@ -209,85 +300,105 @@ def gk_pairs(a: ArrayLike, b: ArrayLike, *, where: str = "") -> GKPairs:
         First and second value of each pair, as written.
     where : str, optional
         Where the pairs come from, put before messages (``"第 3 行"``).
+    zone, bbox, place : optional
+        The county's zone, lon/lat box and name (default 代县: :data:`ZONE`, :data:`COUNTY_BBOX`).
 
     Returns
     -------
     GKPairs
-        ``x`` northing, ``y`` easting with the :data:`ZONE` prefix added where missing, ``swapped``.
+        ``x`` northing, ``y`` easting with the ``zone`` prefix added where missing, ``swapped``.
 
     Raises
     ------
     GeometryError
         Naming the first pair that is no Gauss-Krüger pair by :func:`classify_pairs`.
     CRSError
-        When an easting carries a zone prefix other than :data:`ZONE` (message of :func:`zone_problem`).
+        When an easting carries a zone prefix other than ``zone`` (message of :func:`zone_problem`).
     """
     a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
-    kind, swapped = classify_pairs(a, b)
+    kind, swapped = classify_pairs(a, b, bbox=bbox)
     head = f"{where}：" if where else ""
     bad = np.flatnonzero(kind.ravel() != GK)
     if bad.size:
         i = bad[0]
         raise GeometryError(
             f"{head}坐标 ({a.ravel()[i]:g}, {b.ravel()[i]:g}) 不是 CGCS2000 高斯-克吕格坐标"
-            f"（应为 X 北坐标 7 位、Y 东坐标 8 位含带号 {ZONE} 或 6 位不含带号）"
+            f"（应为 X 北坐标 7 位、Y 东坐标 8 位含带号 {zone} 或 6 位不含带号）"
         )
     x, y = np.where(swapped, b, a), np.where(swapped, a, b)
     zones = zone_of(y)
-    wrong = np.flatnonzero((zones.ravel() != ZONE) & (zones.ravel() != 0))
+    wrong = np.flatnonzero((zones.ravel() != zone) & (zones.ravel() != 0))
     if wrong.size:
-        raise CRSError(zone_problem(easting=y, where=f"{head}Y 坐标 {y.ravel()[wrong[0]]:.2f} 的"))
-    return GKPairs(x, np.where(zones == 0, y + ZONE * 1_000_000, y), swapped)
+        raise CRSError(zone_problem(easting=y, where=f"{head}Y 坐标 {y.ravel()[wrong[0]]:.2f} 的",
+                                    county_zone=zone, place=place))
+    return GKPairs(x, np.where(zones == 0, y + zone * 1_000_000, y), swapped)
 
 
-def diagnose_lonlat(lon: float, lat: float) -> str | None:
-    """Say why a lon/lat pair cannot be in the county (by :func:`classify_pairs`), or None when it fits."""
-    kind, swapped = (v.item() for v in classify_pairs(lon, lat))
+def north_hint(bbox: Box = COUNTY_BBOX, *, zone: int = ZONE) -> str:
+    """The northing X of the county of ``bbox`` as surveyors would recognise it: ``43xxxxx`` for 代县."""
+    x, _ = lonlat_to_gk((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2, zone=zone)
+    return f"{int(x) // 100_000}xxxxx"
+
+
+def diagnose_lonlat(lon: float, lat: float, *, bbox: Box = COUNTY_BBOX, zone: int = ZONE,
+                    place: str = "代县") -> str | None:
+    """Say why a lon/lat pair cannot be in the county (by :func:`classify_pairs`), or None when it fits.
+
+    ``bbox``, ``zone`` and ``place`` are the county's lon/lat box, 3-degree zone and name (default 代县).
+    """
+    kind, swapped = (v.item() for v in classify_pairs(lon, lat, bbox=bbox))
     if kind == LONLAT and not swapped:
         return None
     if kind == LONLAT:
-        return f"经纬度疑似颠倒（经度 {lon:g}、纬度 {lat:g}）：代县约在东经 112.7°–113.3°、北纬 38.9°–39.3°"
+        return f"经纬度疑似颠倒（经度 {lon:g}、纬度 {lat:g}）：{place}约在{box_text(bbox)}"
     if kind == GK:
         return (f"坐标 ({lon:g}, {lat:g}) 是米制数值却被标为经纬度：疑似高斯-克吕格坐标，"
-                f"请声明 EPSG:4526（带 {ZONE} 带号）或 EPSG:4547（不带带号）")
-    return f"坐标 (经度 {lon:g}, 纬度 {lat:g}) 不在代县范围内（东经 112.7°–113.3°、北纬 38.9°–39.3°）"
+                f"请声明 EPSG:{gk_epsg(zone)}（带 {zone} 带号）或 EPSG:{gk_epsg(zone, prefix=False)}（不带带号）")
+    return f"坐标 (经度 {lon:g}, 纬度 {lat:g}) 不在{place}范围内（{box_text(bbox)}）"
 
 
-def diagnose_extent(bounds: tuple[float, float, float, float]) -> str | None:
+def diagnose_extent(bounds: Box, *, bbox: Box = COUNTY_BBOX, zone: int = ZONE, place: str = "代县") -> str | None:
     """Say why a lon/lat extent ``(minx, miny, maxx, maxy)`` leaves the county, or None when it fits."""
     x0, y0, x1, y1 = (float(v) for v in bounds)
-    return diagnose_lonlat(x0, y0) or diagnose_lonlat(x1, y1)
+    where = {"bbox": bbox, "zone": zone, "place": place}
+    return diagnose_lonlat(x0, y0, **where) or diagnose_lonlat(x1, y1, **where)
 
 
-def check_in_county_box(geoms_lonlat: np.ndarray, labels: list[str]) -> list[str]:
-    """Return one message per geometry (given in lon/lat) whose extent leaves the county box."""
+def check_in_county_box(geoms_lonlat: np.ndarray, labels: list[str], *, bbox: Box = COUNTY_BBOX, zone: int = ZONE,
+                        place: str = "代县") -> list[str]:
+    """Return one message per geometry (given in lon/lat) whose extent leaves the county box ``bbox``."""
     bounds = shapely.bounds(np.asarray(geoms_lonlat))
-    inside = in_county_box(bounds[:, 0], bounds[:, 1]) & in_county_box(bounds[:, 2], bounds[:, 3])
+    inside = in_county_box(bounds[:, 0], bounds[:, 1], bbox=bbox) & in_county_box(bounds[:, 2], bounds[:, 3], bbox=bbox)
     bad = ~inside & ~np.isnan(bounds[:, 0])
-    return [f"{labels[i]}：{diagnose_extent(bounds[i]) or '超出代县范围'}" for i in np.flatnonzero(bad)]
+    where = {"bbox": bbox, "zone": zone, "place": place}
+    return [f"{labels[i]}：{diagnose_extent(bounds[i], **where) or f'超出{place}范围'}" for i in np.flatnonzero(bad)]
 
 
-def diagnose_projected(bounds: tuple[float, float, float, float], crs: CRS) -> str | None:
-    """Say why projected coordinates (x = easting, y = northing as stored) cannot be 代县 in ``crs``.
+def diagnose_projected(bounds: Box, crs: CRS, *, zone: int = ZONE, bbox: Box = COUNTY_BBOX,
+                       place: str = "代县") -> str | None:
+    """Say why projected coordinates (x = easting, y = northing as stored) cannot be the county in ``crs``.
 
     Catches X/Y swapped (northing stored as x), a missing or wrong zone prefix, and metres under a
     geographic CRS.  Returns None when nothing is wrong that can be told from the numbers alone.
+    ``zone``, ``bbox`` and ``place`` are the county's (default 代县).
     """
     x0, y0, x1, y1 = bounds
     if any(v != v for v in bounds):
         return None
+    where = {"bbox": bbox, "zone": zone, "place": place}
     if crs.is_geographic:
-        return diagnose_lonlat(x0, y0) if classify_pairs(x0, y0).kind == GK else None
-    kind, swapped = classify_pairs(y0, x0)  # surveyors' order: X northing first
+        return diagnose_lonlat(x0, y0, **where) if classify_pairs(x0, y0, bbox=bbox).kind == GK else None
+    kind, swapped = classify_pairs(y0, x0, bbox=bbox)  # surveyors' order: X northing first
     if kind == GK and swapped:
         return (f"X/Y 疑似颠倒：x={x0:.0f} 像北坐标（X），y={y0:.0f} 像东坐标（Y）；"
-                f"高斯-克吕格坐标中 X 为北坐标（约 43xxxxx），Y 为东坐标（约 {ZONE}xxxxxx）")
-    why = zone_problem(easting=x0, where=f"东坐标 {x0:.0f} 的")
+                f"高斯-克吕格坐标中 X 为北坐标（约 {north_hint(bbox, zone=zone)}），Y 为东坐标（约 {zone}xxxxxx）")
+    why = zone_problem(easting=x0, where=f"东坐标 {x0:.0f} 的", county_zone=zone, place=place)
     if why:
         return why
     epsg, prefix = crs.to_epsg(), int(zone_of(x0))
-    if epsg == 4526 and not prefix:
-        return f"东坐标 {x0:.0f} 没有带号，却声明为 EPSG:4526（带带号）；请改为 EPSG:4547（不带带号）"
-    if epsg == 4547 and prefix:
-        return f"东坐标 {x0:.0f} 带有带号 {prefix}，却声明为 EPSG:4547（不带带号）；请改为 EPSG:4526"
+    with_prefix, without = gk_epsg(zone), gk_epsg(zone, prefix=False)
+    if epsg == with_prefix and not prefix:
+        return f"东坐标 {x0:.0f} 没有带号，却声明为 EPSG:{with_prefix}（带带号）；请改为 EPSG:{without}（不带带号）"
+    if epsg == without and prefix:
+        return f"东坐标 {x0:.0f} 带有带号 {prefix}，却声明为 EPSG:{without}（不带带号）；请改为 EPSG:{with_prefix}"
     return None

@@ -13,7 +13,7 @@ import streamlit as st
 
 from cases.accounts import Account
 from cases.permissions import GuardedStore, visible_cases
-from cases.service import app_store, check_store, store_notes
+from cases.service import app_store, check_store, row_names, store_cases, store_divisions, store_notes
 from cases.store import SQLiteStore, default_db_path
 from geo.errors import CasemapError
 from geo.webmap.assets import AssetUrls, inline_assets, served_assets
@@ -101,6 +101,41 @@ def load_layers(path: str, version: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
     return s.county(), s.townships(), s.permits()
 
 
+@st.cache_data(show_spinner=False)
+def _division(path: str, version: int, year: int | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    return store_cases(_store(path), year=year)
+
+
+@st.cache_data(show_spinner=False)
+def division_years(path: str, version: int) -> list[int]:
+    """The years the store's township divisions are valid from (0: not stated), oldest first."""
+    return _store(path).township_years()
+
+
+def load_division(path: str, version: int, year: int | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The cases the logged-in account may read, each in its township of the division in force in ``year``
+    (default: the current one; ``declared_township`` as declared), and that division's township layer."""
+    cases, layer = _division(path, version, year)
+    return cases[cases["case_id"].isin(set(load_cases(path, version)["case_id"]))], layer
+
+
+def township_names(path: str, version: int) -> list[str]:
+    """The townships of the current division, in layer order (without a township layer: the declared ones)."""
+    return row_names(load_cases(path, version), load_layers(path, version)[1])
+
+
+@st.cache_data(show_spinner=False)
+def _older_names(path: str, version: int) -> list[str]:
+    data = store_divisions(_store(path))
+    return list(data.known_names()) if data is not None else []
+
+
+def township_choices(path: str, version: int) -> list[str]:
+    """The current division's townships, then those of older divisions (a case keeps its declared one)."""
+    names = township_names(path, version)
+    return names + [n for n in _older_names(path, version) if n not in names]
+
+
 class PageData(NamedTuple):
     """What a map page draws: cases, their check results and the layers (all cached per store version)."""
 
@@ -112,9 +147,10 @@ class PageData(NamedTuple):
 
 
 def page_data() -> PageData:
-    """Cases, checks and layers of the app's store, from the version-keyed caches."""
+    """Cases (each in its township of the current division), checks and layers of the app's store, from the
+    version-keyed caches."""
     path, ver = db_path(), version()
-    return PageData(load_cases(path, ver), load_checks(path, ver), *load_layers(path, ver))
+    return PageData(load_division(path, ver)[0], load_checks(path, ver), *load_layers(path, ver))
 
 
 def version() -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from cases import accounts
-from cases.model import TOWNSHIPS
 from geo.errors import CasemapError
 from ui import common
 
@@ -24,7 +23,8 @@ def render() -> None:
     with add, st.form("acc_add"):
         name = st.text_input("用户名", key="acc_name")
         role = st.selectbox("角色", list(accounts.ROLES), format_func=accounts.ROLES.get, key="acc_role")
-        town = st.selectbox("乡镇（乡镇账号）", ["", *TOWNSHIPS], key="acc_town")
+        town = st.selectbox("乡镇（乡镇账号）", ["", *common.township_names(common.db_path(), common.version())],
+                            key="acc_town")
         dept = st.text_input("部门（部门账号）", key="acc_dept")
         pw = st.text_input("初始密码", type="password", key="acc_pw")
         if st.form_submit_button("新增账号"):

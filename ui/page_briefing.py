@@ -13,7 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from cases.filters import CaseFilter, filter_mask
-from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES, TOWNSHIPS
+from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES
 from cases.output.bulletin import build_bulletin, previous_bulletin_day
 from cases.output.sheets import write_sheets
 from cases.output.snapshots import SnapshotRequest, snapshot_bytes
@@ -50,7 +50,7 @@ def render() -> None:
 def _snapshot_tab() -> None:
     path, ver = common.db_path(), common.version()
     c1, c2 = st.columns(2)
-    town = c1.selectbox("范围", [WHOLE_COUNTY, *TOWNSHIPS], key="brf_town")
+    town = c1.selectbox("范围", [WHOLE_COUNTY, *common.township_names(path, ver)], key="brf_town")
     title = c2.text_input("图名（留空则自动生成）", key="brf_title")
     f1, f2, f3, f4 = st.columns(4)
     kinds = f1.multiselect("类型", list(KINDS), format_func=KINDS.get, key="brf_kind", placeholder="全部")
@@ -67,7 +67,7 @@ def _snapshot_tab() -> None:
                    key_order=WIDGET_ORDER)
     request = SnapshotRequest(township=None if town == WHOLE_COUNTY else town, case_filter=f,
                               title=title.strip() or None)
-    cases = common.load_cases(path, ver)
+    cases = common.load_division(path, ver)[0]
     shown = cases[filter_mask(cases, common.load_checks(path, ver) if f.flags else None, f)]
     if request.township:
         shown = shown[shown["township"] == request.township]
@@ -116,8 +116,9 @@ def _sheet_tab() -> None:
         st.download_button(f"下载 {cid} 核查单 PDF", data=sheet_maker(path, [cid]), file_name=f"案件核查单_{cid}.pdf",
                            mime="application/pdf", key="brf_dl_sheet")
     st.subheader("乡镇图册")
-    town = st.selectbox("乡镇", TOWNSHIPS, key="brf_atlas_town")
-    town_ids = sorted(cases.loc[cases["township"] == town, "case_id"].astype(str))
+    town = st.selectbox("乡镇", common.township_names(path, ver), key="brf_atlas_town")
+    current = common.load_division(path, ver)[0]
+    town_ids = sorted(current.loc[current["township"] == town, "case_id"].astype(str))
     if town_ids:
         st.download_button(f"下载{town}核查单图册 PDF（{len(town_ids)} 页）", data=sheet_maker(path, town_ids),
                            file_name=f"案件核查单图册_{town}.pdf", mime="application/pdf", key="brf_dl_atlas")

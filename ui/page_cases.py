@@ -21,7 +21,6 @@ from cases.model import (
     KINDS,
     LEDGER_FIELDS,
     STATUSES,
-    TOWNSHIPS,
     Case,
     LedgerField,
     category_kind,
@@ -223,7 +222,7 @@ def _add(user: str) -> None:
     geom = geometry_input(key="add_geom")
     with st.form("add_form"):
         case_id = st.text_input("案件编号", key="add_case_id", placeholder="如 YD-2019-101 / CK-2019-045")
-        blank = Case(case_id="", kind=kind, category=1 if kind == "land" else 6, township=TOWNSHIPS[0])
+        blank = Case(case_id="", kind=kind, category=1 if kind == "land" else 6, township=_township_options()[0])
         values = _fields(kind, _values_of(blank), prefix="add")
         submitted = st.form_submit_button("新增案件", type="primary", disabled=not user)
     if not submitted:
@@ -284,9 +283,14 @@ def _widget_value(f: LedgerField, value: Any, kind: str) -> Any:
     return value or ""
 
 
+def _township_options() -> list[str]:
+    """The current division's townships, then older ones (a case keeps the township declared at the time)."""
+    return common.township_choices(common.db_path(), common.version())
+
+
 def _options(f: LedgerField, kind: str) -> list:
     if f.type == "township":
-        return list(TOWNSHIPS)
+        return _township_options()
     if f.type == "status":
         return list(STATUSES)
     return [k for k in CATEGORIES if category_kind(k) == kind]

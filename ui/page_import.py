@@ -11,7 +11,6 @@ import streamlit as st
 
 from cases.ledger.importer import ParsedLedger, import_ledger, plan_import, read_ledger, store_lookup
 from cases.ledger.permits import import_permits, read_permits
-from cases.model import TOWNSHIPS
 from cases.output.exports import export_bytes
 from geo.errors import CasemapError
 from ui import common
@@ -167,7 +166,7 @@ def _export(path: str, ver: int, fmt: str, township: str | None, who: str) -> tu
 
 
 def _export_tab() -> None:
-    town = st.selectbox("范围", ["全县", *TOWNSHIPS], key="exp_town")
+    town = st.selectbox("范围", ["全县", *common.township_choices(db_path(), version())], key="exp_town")
     township = None if town == "全县" else town
     st.caption("台账按附件2/附件3 的格式排版（A4 横向，表头每页重复，可直接打印签字）；右侧灰色“casemap 管理信息”列不打印，"
                "重新导入时使用。KML/KMZ 可在奥维互动地图和 Google Earth 中打开。")

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from cases.filters import ANY_FLAG, CaseFilter, describe_filter, filter_mask
-from cases.model import CATEGORIES, CATEGORY_SHORT, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES, TOWNSHIPS
+from cases.model import CATEGORIES, CATEGORY_SHORT, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES
 from cases.output.casemap import HIGHLIGHT_FLAGS, LAYER_NAMES, build_case_map, case_id_from_tooltip
 from cases.text import value_text
 from geo.checks import FLAGS
@@ -33,13 +33,14 @@ def render() -> None:
     common.show_notes()
     cases, checks, county, towns, permits = common.page_data()
 
-    f, color_by, layers = _sidebar()
+    names = [str(n) for n in towns["name"]]
+    f, color_by, layers = _sidebar(names)
     basemap = common.basemap_picker(key="map_basemap")
     shown = cases[filter_mask(cases, checks, f)]
     st.markdown(f"**筛选结果：{len(shown)} 个案件**（共 {len(cases)} 个）")
 
     zoom_col, case_col = st.columns(2)
-    town = zoom_col.selectbox("缩放到乡镇", [WHOLE_COUNTY, *TOWNSHIPS], key="map_zoom_town")
+    town = zoom_col.selectbox("缩放到乡镇", [WHOLE_COUNTY, *names], key="map_zoom_town")
     unlocated = shown.geometry.isna() | shown.geometry.is_empty
     if unlocated.any():
         st.caption(f"其中 {int(unlocated.sum())} 个案件尚未定位（台账中没有坐标），不在图上显示："
@@ -80,10 +81,10 @@ def render() -> None:
             st.info("在地图上单击一个案件，或在上面选择案件编号。")
 
 
-def _sidebar() -> tuple[CaseFilter, str, list[str]]:
+def _sidebar(township_names: list[str]) -> tuple[CaseFilter, str, list[str]]:
     sb = st.sidebar
     sb.subheader("筛选")
-    towns = sb.multiselect("乡镇", TOWNSHIPS, key="flt_town", placeholder="全部乡镇")
+    towns = sb.multiselect("乡镇", township_names, key="flt_town", placeholder="全部乡镇")
     kinds = sb.multiselect("类型", list(KINDS), format_func=KINDS.get, key="flt_kind", placeholder="用地和采矿")
     cats = sb.multiselect("违法类别", list(CATEGORIES), key="flt_cat", placeholder="全部类别",
                           format_func=lambda k: f"{k}. {CATEGORY_SHORT[k]}")
@@ -149,12 +150,14 @@ def _detail(cases, checks, case_id: str) -> None:
     row = cases.loc[cases["case_id"] == case_id].iloc[0]
     res = checks.loc[checks["case_id"] == case_id]
     st.subheader(f"{case_id}（{KINDS.get(row['kind'], row['kind'])}）")
-    st.write(f"**{row['township']}** · 类别 {row['category']}（{CATEGORY_SHORT.get(int(row['category']), '')}）"
-             f" · 状态：**{row['status']}**")
+    declared = row.get("declared_township", row["township"])
+    moved = f"（台账填报：{declared}）" if declared != row["township"] else ""
+    st.write(f"**{row['township'] or '未归入乡镇'}**{moved} · 类别 {row['category']}"
+             f"（{CATEGORY_SHORT.get(int(row['category']), '')}） · 状态：**{row['status']}**")
     if len(res):
         _check_summary(res.iloc[0])
-    ledger = [(FIELD_LABELS.get(n, n), row.get(n)) for n in
-              ("case_id", "township", "status", "found_date", "permit_no", "category")]
+    ledger = [(FIELD_LABELS.get(n, n), row.get("declared_township", row[n]) if n == "township" else row.get(n))
+              for n in ("case_id", "township", "status", "found_date", "permit_no", "category")]
     ledger += [(f.label, row.get(f.name)) for f in LEDGER_FIELDS if row["kind"] in f.kinds]
     table = pd.DataFrame({"字段": [k for k, _ in ledger], "内容": [value_text(v, floats="plain") for _, v in ledger]})
     st.dataframe(table, hide_index=True, height=420)

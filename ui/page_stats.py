@@ -9,8 +9,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from cases.io.files import guard_csv_frame
-from cases.model import CATEGORY_SHORT, TOWNSHIPS
-from cases.stats import STAT_COLUMNS, TOTAL, township_stats, with_chinese_headers
+from cases.model import CATEGORY_SHORT
+from cases.service import row_names
+from cases.stats import STAT_COLUMNS, TOTAL, UNASSIGNED, township_stats, with_chinese_headers
 from geo.webmap.maps import build_choropleth
 from ui import common
 
@@ -19,8 +20,23 @@ MEASURES = {k: v for k, v in STAT_COLUMNS.items() if k != "township"}
 
 
 @st.cache_data(show_spinner=False)
-def _stats(path: str, version: int, who: str) -> pd.DataFrame:
-    return township_stats(common.load_cases(path, version))
+def _stats(path: str, version: int, who: str, year: int | None) -> pd.DataFrame:
+    cases, layer = common.load_division(path, version, year)
+    return township_stats(cases, townships=row_names(cases, layer))
+
+
+def _year_label(year: int, current: int) -> str:
+    return (f"{year} 年起的区划" if year else "未注明年份的区划") + ("（现行）" if year == current else "")
+
+
+def _pick_division(path: str, version: int) -> int | None:
+    """A 区划 picker when the store holds several township divisions; None: the current one."""
+    years = common.division_years(path, version)
+    if len(years) < 2:
+        return None
+    picked = st.selectbox("区划", list(reversed(years)), key="stats_division",
+                          format_func=lambda y: _year_label(y, years[-1]))
+    return None if picked == years[-1] else picked
 
 
 def _xlsx(table: pd.DataFrame) -> bytes:
@@ -35,9 +51,11 @@ def render() -> None:
     st.header("乡镇统计")
     common.show_notes()
     path, ver = common.db_path(), common.version()
-    stats = _stats(path, ver, common.account_key())
+    year = _pick_division(path, ver)
+    stats = _stats(path, ver, common.account_key(), year)
     table = with_chinese_headers(stats)
-    st.caption("案件按台账填报的责任乡镇统计；整改到位 = 乡镇已验收及以后的状态；面积按图形计算（点位案件按台账亩数）。")
+    st.caption("案件按台账填报的责任乡镇统计（区划调整后，按撤并表或所在位置归入所选区划的乡镇）；"
+               "整改到位 = 乡镇已验收及以后的状态；面积按图形计算（点位案件按台账亩数）。")
     st.dataframe(table, hide_index=True, key="stats_table", height=35 * (len(table) + 1) + 3)
     c1, c2 = st.columns(2)
     c1.download_button("下载 Excel（xlsx）", _xlsx(table), file_name="乡镇统计.xlsx", key="dl_xlsx",
@@ -47,18 +65,20 @@ def render() -> None:
 
     st.subheader("分乡镇专题图")
     measure = st.selectbox("统计指标", list(MEASURES), format_func=MEASURES.get, key="stats_measure")
-    county, towns, _ = common.load_layers(path, ver)
-    values = stats.set_index("township")[measure].drop(TOTAL)
+    county, _, _ = common.load_layers(path, ver)
+    towns = common.load_division(path, ver, year)[1]
+    names = [t for t in stats["township"] if t not in (TOTAL, UNASSIGNED)]
+    values = stats.set_index("township")[measure].reindex(names)
     m = build_choropleth(towns, values, title=MEASURES[measure], county=county, assets=common.map_assets())
     st_folium(m, key="stats_map", height=540, use_container_width=True, returned_objects=[])
 
     st.subheader("各乡镇案件类别")
-    cats = stats.set_index("township").loc[list(TOWNSHIPS), [f"cat_{k}" for k in CATEGORY_SHORT]]
+    cats = stats.set_index("township").loc[names, [f"cat_{k}" for k in CATEGORY_SHORT]]
     cats.columns = [f"{k}.{v}" for k, v in CATEGORY_SHORT.items()]
     st.bar_chart(cats, x_label="乡镇", y_label="案件数", stack=True)
 
     st.subheader("整改到位与销号")
-    done = stats.set_index("township").loc[list(TOWNSHIPS)]
+    done = stats.set_index("township").loc[names]
     progress = pd.DataFrame({
         "未整改": done["land_cases"] + done["mining_cases"] - done["rectified"],
         "整改到位（未销号）": done["rectified"] - done["closed"],

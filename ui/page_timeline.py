@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cases.campaign import Campaign, deadline_table, load_campaign, open_at
+from cases.service import row_names
 from geo.errors import CasemapError
 from ui import common
 
@@ -43,7 +44,7 @@ def render() -> None:
     } for i, p in enumerate(campaign.phases, start=1)]), hide_index=True, key="phase_table")
 
     path, ver = common.db_path(), common.version()
-    cases = common.load_cases(path, ver)
+    cases, towns = common.load_division(path, ver)
     st.subheader("时间节点")
     rows = []
     for d in campaign.deadlines:
@@ -56,7 +57,7 @@ def render() -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="deadline_table")
 
     st.subheader("各乡镇未完成 / 逾期案件")
-    table = deadline_table(cases, campaign, today=today)
+    table = deadline_table(cases, campaign, today=today, townships=row_names(cases, towns))
     st.dataframe(table, hide_index=True, key="township_deadlines")
     st.caption("“未完成”按案件当前办理状态判断；“逾期”为已过时间节点仍未完成的案件。")
 

@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -13,11 +14,23 @@ from cases.cli import briefing as briefing_commands
 from cases.cli import ledger as ledger_commands
 from cases.cli import users as user_commands
 from cases.cli.session import add_user_option, require_county, store_for
+from cases.county import county_of
 from cases.demo import init_demo, non_demo_records
-from cases.io.checkinput import read_case_file, read_permit_file, read_township_file
+from cases.io.checkinput import read_case_file, read_permit_file, read_township_file, refuse_outside
 from cases.io.files import guard_csv_frame
+from cases.model import COUNTY
 from cases.restore import restore_store
-from cases.service import APPROX_NOTE, new_empty_store, results_to_records, store_notes
+from cases.service import (
+    APPROX_NOTE,
+    declared_in,
+    layer_division,
+    new_empty_store,
+    results_to_records,
+    row_names,
+    store_cases,
+    store_divisions,
+    store_notes,
+)
 from cases.stats import township_stats, with_chinese_headers
 from cases.store import CaseStore, default_db_path, open_store
 from geo.checks import FLAGS, check_cases
@@ -66,7 +79,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if towns["approximate"].any():
         notes.append(APPROX_NOTE)
     store = store or store_for(args)[0]
+    if args.townships:
+        refuse_outside(towns, store.county(), what=f"乡镇界线文件 {Path(args.townships).name}")
+    # like with like: a declared township of another division is carried into the layer's by the change table
+    cases = cases.assign(township=declared_in(cases, towns, store_divisions(store)))
     res = check_cases(cases, towns, permits, store.county(), tolerance_m=args.tolerance_m)
+    notes += _outside_notes(cases, res, from_file=bool(args.townships))
     records = results_to_records(res)
     if args.format == "json":
         _emit(res, "json", json_records=records, notes=notes)
@@ -78,14 +96,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outside_notes(cases: pd.DataFrame, res: pd.DataFrame, *, from_file: bool) -> list[str]:
+    """A note per located case lying in no township of the layer (it gets no township, not an error)."""
+    located = ~(cases.geometry.isna() | cases.geometry.is_empty).to_numpy()
+    lost = res.loc[located & res["township"].isna().to_numpy(), "case_id"].astype(str).tolist()
+    if not lost:
+        return []
+    layer = "所给乡镇界线文件" if from_file else "乡镇界线"
+    shown = "、".join(lost[:20]) + (f" 等 {len(lost)} 个" if len(lost) > 20 else "")
+    return [f"注意：案件 {shown} 不在{layer}的任何乡镇内，未判定所在乡镇。"]
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Print the per-township statistics of the store (a township account: its own township's cases)."""
+    """Print the per-township statistics of the store (a township account: its own township's cases), per
+    township of the current division or, with ``--division YEAR``, of the division in force in that year."""
     store, _ = store_for(args)
-    table = township_stats(store.cases())
+    cases, towns = store_cases(store, year=args.division)
+    table = township_stats(cases, townships=row_names(cases, towns))
+    notes = store_notes(store)
+    if args.division is not None:
+        shown = towns.attrs.get("valid_from") or "未注明年份"
+        current = store.townships().attrs.get("valid_from")
+        notes.append(f"区划：{args.division} 年的乡镇（{shown} 年起的乡镇界线"
+                     + ("，即现行区划）" if shown == current else f"；现行区划为 {current or '未注明年份'} 年起）"))
     if args.format == "json":
-        _emit(table, "json", notes=store_notes(store))
+        _emit(table, "json", notes=notes)
     else:
-        _emit(with_chinese_headers(table), args.format, notes=store_notes(store))
+        _emit(with_chinese_headers(table), args.format, notes=notes)
     return 0
 
 
@@ -121,9 +158,16 @@ def _init_demo(store: CaseStore, *, force: bool) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Create a new, empty store holding the shipped county and township boundaries."""
-    store = new_empty_store(args.db)
-    print(f"已新建案件库 {store.path}（含县界和乡镇界线，没有案件）；可用 import、import-permits 导入台账和许可证。")
+    """Create a new, empty store: 代县 with its shipped boundaries, or (``--county``) any county-level division."""
+    store = new_empty_store(args.db, adcode=args.county, name=args.name)
+    if args.county is None:
+        print(f"已新建案件库 {store.path}（含县界和乡镇界线，没有案件）；可用 import、import-permits 导入台账和许可证。")
+        return 0
+    c = county_of(store)
+    towns = "含县界和乡镇界线" if len(store.townships()) else "含县界，未加载乡镇界线（乡镇核查将跳过）"
+    print(f"已新建案件库 {store.path}：{c.name}（行政区划代码 {c.adcode}），CGCS2000 3 度带第 {c.zone} 带"
+          f"（中央经线 {c.central_meridian:g}°E，EPSG:{c.epsg_with_prefix} 带带号 / EPSG:{c.epsg_without_prefix} 不带带号）；"
+          f"{towns}，没有案件。可用 load-townships 载入官方乡镇界线，用 import、import-permits 导入台账和许可证。")
     return 0
 
 
@@ -158,11 +202,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_load_townships(args: argparse.Namespace) -> int:
-    """Replace the approximate township layer with the county's official one."""
-    towns = read_township_file(args.file, name_field=args.name_field)
+    """Load an official township layer as the division valid from ``--year`` (default: the year of the division
+    whose townships it names), keeping the other divisions; the newest is the current one."""
     store, user = store_for(args)
-    store.replace_boundaries("township", towns, user=user)
-    print(f"已用 {args.file} 替换乡镇界线（{len(towns)} 个乡镇，官方界线），存入 {store.path}。")
+    county = store.county()
+    towns = read_township_file(args.file, name_field=args.name_field, county=county)
+    divisions = store_divisions(store)
+    year, order = layer_division(list(towns["name"]), divisions, year=args.year,
+                                 county=str(county["name"].iloc[0]) if len(county) else COUNTY)
+    towns = towns.set_index("name").loc[list(order)].reset_index()
+    store.add_township_division(towns, year=year, user=user)
+    years = store.township_years()
+    current = years[-1] if years else year
+    state = "现行区划" if current == year else f"较早的区划；现行区划为 {current} 年起的乡镇界线"
+    kind = "示意界线" if towns["approximate"].any() else "官方界线"
+    print(f"已用 {args.file} 载入 {year} 年起的乡镇界线（{len(towns)} 个乡镇，{kind}，{state}），存入 {store.path}；"
+          f"案件库中的区划：{'、'.join(f'{y} 年起' if y else '未注明年份' for y in years)}。")
     return 0
 
 
@@ -188,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("stats", help="分乡镇统计")
     add_db(s)
     s.add_argument("--format", choices=("json", "csv", "table"), default="table")
+    s.add_argument("--division", type=int, metavar="YEAR",
+                   help="按该年的乡镇区划统计（默认现行区划，即最新载入的乡镇界线），如 --division 2019")
     s.set_defaults(func=cmd_stats)
 
     d = sub.add_parser("init-demo", help="（重新）生成示例数据案件库")
@@ -208,11 +265,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("init", help="新建空案件库（含县界和乡镇界线，没有案件）")
     add_db(i)
+    i.add_argument("--county", metavar="ADCODE",
+                   help="县级行政区的 6 位行政区划代码（默认代县 140923）：用随程序提供的县界和所在 3 度带，不含乡镇界线")
+    i.add_argument("--name", metavar="NAME", help="县名（默认按行政区划代码取官方名称）")
     i.set_defaults(func=cmd_init)
 
-    t = sub.add_parser("load-townships", help="用官方乡镇界线替换示意界线")
+    t = sub.add_parser("load-townships", help="载入官方乡镇界线（新的区划；保留以前的区划，最新的为现行区划）")
     t.add_argument("file", metavar="FILE")
     t.add_argument("--name-field", default="name", help="乡镇名称字段（默认 name）")
+    t.add_argument("--year", type=int, metavar="YEAR",
+                   help="该界线的生效年份（默认：按乡镇名称对应 data/divisions/ 中的区划年份）")
     add_db(t)
     t.set_defaults(func=cmd_load_townships)
 

@@ -19,9 +19,9 @@ from cases.io.geodata import (
     read_layer,
     require_columns,
 )
-from cases.model import CATEGORIES, KINDS, TOWNSHIPS, category_kind
-from geo.boundaries import normalise_township_layer
-from geo.errors import LedgerFormatError, RowErrors
+from cases.model import CATEGORIES, COUNTY, KINDS, category_kind
+from geo.boundaries import normalise_township_layer, townships_outside
+from geo.errors import LedgerFormatError, RowErrors, ValidationError
 
 CASE_OPTIONAL = ("township", "permit_no", "mineral", "found_date")
 #: Layers of a casemap export (``python -m cases export``): GeoPackage / zipped Shapefile layers, GeoJSON ``layer``.
@@ -126,6 +126,25 @@ def read_permit_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     return out, notes
 
 
-def read_township_file(path: str | Path, *, name_field: str = "name") -> gpd.GeoDataFrame:
-    """Read an official township layer and check it names the county's townships."""
-    return normalise_township_layer(read_layer(path, what="乡镇界线文件"), name_field=name_field, known=TOWNSHIPS)
+def read_township_file(path: str | Path, *, name_field: str = "name",
+                       county: gpd.GeoDataFrame | gpd.GeoSeries | None = None) -> gpd.GeoDataFrame:
+    """Read a township layer: any townships with a name in ``name_field`` (a subset of the county's too).
+
+    Refuses, with a Chinese message naming the problem: an unreadable file, a layer without a CRS, a
+    missing or empty name field, a name given to several features, a feature that is not a polygon and,
+    given the ``county`` outline, townships lying mostly outside it (another county's file).
+    """
+    towns = normalise_township_layer(read_layer(path, what="乡镇界线文件"), name_field=name_field)
+    if county is not None and len(county):
+        refuse_outside(towns, county, what=f"乡镇界线文件 {Path(path).name}")
+    return towns
+
+
+def refuse_outside(towns: gpd.GeoDataFrame, county: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str) -> None:
+    """ValidationError naming every township of ``towns`` that lies mostly outside the ``county`` outline."""
+    outside = townships_outside(towns, county)
+    if outside:
+        name = str(county["name"].iloc[0]) if "name" in county and len(county) else COUNTY
+        shown = "、".join(f"{n}（县界内 {share:.0%}）" for n, share in outside[:20])
+        raise ValidationError(f"{what} 中有 {len(outside)} 个乡镇不在{name}县界内：{shown}；"
+                              f"请检查是否为其他县的文件，或坐标系是否正确")

@@ -3,12 +3,15 @@
 Accepted lines (any separator: spaces, commas, tabs, Chinese commas):
 
 - ``113.012345, 39.054321``              lon, lat (lat, lon is detected and swapped, with a note)
-- ``4325678.12  38512345.67``            X (northing), Y (easting with the zone prefix 38)
+- ``4325678.12  38512345.67``            X (northing), Y (easting with the county's zone prefix, 38 for 代县)
 - ``4325678.12  512345.67``              X, Y without the prefix
 - ``J1  4325678.12  38512345.67``        a point number first (kept out)
+- ``带号：41`` / ``第 41 带`` / ``中央经线 123°``, ``坐标系：2000国家大地坐标系``   heading lines, checked and kept out
 
-Y before X is detected and swapped with a note.  One point gives a Point, three or more a Polygon
-(closed if needed).  Everything is returned in CGCS2000 lon/lat.
+Y before X is detected and swapped with a note.  Coordinates are read in the zone of the county
+(``division``, default 代县): a zone prefix or 带号 line naming another zone is refused naming both, and
+a 坐标系 line naming another datum (西安80, 北京54, WGS84) is refused by name.  One point gives a Point,
+three or more a Polygon (closed if needed).  Everything is returned in CGCS2000 lon/lat.
 """
 
 from __future__ import annotations
@@ -21,12 +24,36 @@ import numpy as np
 import shapely
 from shapely.geometry import Point, Polygon
 
+from cases.county import DAIXIAN, County
 from geo.crs import LONLAT as LONLAT_KIND
-from geo.crs import ZONE, classify_pairs, gk_pairs, gk_to_lonlat, in_county_box, zone_of
+from geo.crs import (
+    ZONE,
+    box_text,
+    classify_pairs,
+    datum_problem,
+    gk_pairs,
+    gk_to_lonlat,
+    in_county_box,
+    north_hint,
+    zone_of,
+    zone_problem,
+)
 from geo.errors import CRSError, GeometryError
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
-LONLAT, GK_PREFIX, GK_PLAIN = "经纬度（CGCS2000）", f"高斯-克吕格 3 度带（Y 带带号 {ZONE}）", "高斯-克吕格 3 度带（Y 不带带号）"
+#: A heading line (带号, 坐标系, 中央经线, a datum's name): checked, never read as coordinates.
+_HEADING = re.compile(r"带号|第\s*\d{1,2}\s*带|坐标系|中央(?:经线|子午线)|度带|国家大地|CGCS|西安|北京|WGS", re.I)
+_DATUM_KEY = re.compile(r"^\s*(?:大地)?坐标系(?:统)?\s*[:=]?\s*")
+_ZONE_HEADING = re.compile(r"带号\D{0,3}?(\d{1,2})(?!\d)|第\s*(\d{1,2})\s*带")
+_MERIDIAN_HEADING = re.compile(r"中央(?:经线|子午线)\D{0,3}?(\d{2,3}(?:\.\d+)?)")
+
+
+def gk_label(zone: int) -> str:
+    """The name of pasted Gauss-Krüger coordinates whose Y carries the prefix of ``zone``."""
+    return f"高斯-克吕格 3 度带（Y 带带号 {zone}）"
+
+
+LONLAT, GK_PREFIX, GK_PLAIN = "经纬度（CGCS2000）", gk_label(ZONE), "高斯-克吕格 3 度带（Y 不带带号）"
 
 
 @dataclass
@@ -38,21 +65,25 @@ class ParsedCoordinates:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_coordinate_text(text: str) -> ParsedCoordinates:
+def parse_coordinate_text(text: str, *, division: County = DAIXIAN) -> ParsedCoordinates:
     """Parse pasted coordinates into a Point or Polygon in CGCS2000 lon/lat.
 
-    Raises GeometryError (too few points, self-intersection, a line without two numbers) or
-    CRSError (wrong zone, numbers that fit no coordinate system, outside the county), naming the line.
+    ``division`` is the store's county (default 代县): its zone is the one Gauss-Krüger coordinates
+    must be in, its box the one lon/lat must fall in.  Raises GeometryError (too few points,
+    self-intersection, a line without two numbers) or CRSError (another zone or datum, numbers that
+    fit no coordinate system, outside the county), naming the line.
     """
-    pairs, lines = _pairs(text)
+    body = _check_headings(str(text), division)
+    pairs, lines = _pairs(body)
     if not pairs:
         raise GeometryError("没有识别到坐标：每行应有一对坐标，如「113.0123, 39.0543」或「4325678.12 38512345.67」")
     a, b = np.array(pairs, dtype=float).T
-    kind, swapped = classify_pairs(a, b)
+    zone, bbox, place = division.zone, division.bbox, division.name
+    kind, swapped = classify_pairs(a, b, bbox=bbox)
     bad = [f"第 {lines[i]} 行（{a[i]:g}, {b[i]:g}）" for i in np.flatnonzero(kind == "")]
     if bad:
         raise CRSError("以下坐标既不像经纬度也不像高斯-克吕格坐标：" + "、".join(bad)
-                       + f"；代县约在东经 112.7°–113.3°、北纬 38.9°–39.3°，X 约 43xxxxx，Y 约 {ZONE}xxxxxx 或 xxxxxx")
+                       + f"；{place}约在{box_text(bbox)}，X 约 {north_hint(bbox, zone=zone)}，Y 约 {zone}xxxxxx 或 xxxxxx")
     if len(set(kind.tolist())) > 1:
         raise CRSError("同一组坐标中混有经纬度和高斯-克吕格坐标，请统一为一种")
     notes: list[str] = []
@@ -62,20 +93,50 @@ def parse_coordinate_text(text: str) -> ParsedCoordinates:
             notes.append(f"有 {int(swapped.sum())} 个点按“纬度, 经度”给出，已自动调换为“经度, 纬度”")
         label = LONLAT
     else:
-        x, y, _ = gk_pairs(a, b)
+        x, y, _ = gk_pairs(a, b, **division.keywords)
         easting = np.where(swapped, a, b)  # as given, before the zone prefix is added
         if swapped.any():
             notes.append(f"有 {int(swapped.sum())} 个点的 X、Y 顺序颠倒（Y 在前），已自动调换；X 为北坐标，Y 为东坐标")
         prefixed = zone_of(easting) != 0
         if prefixed.any() and not prefixed.all():
             raise CRSError("同一组坐标中有的 Y 带带号、有的不带，请统一")
-        label = GK_PREFIX if prefixed.all() else GK_PLAIN
-        lon, lat = (np.asarray(v) for v in gk_to_lonlat(x, y))
+        label = gk_label(zone) if prefixed.all() else GK_PLAIN
+        lon, lat = (np.asarray(v) for v in gk_to_lonlat(x, y, zone=zone))
     geom = _geometry(lon, lat, notes)
     b0 = geom.bounds
-    if not (in_county_box(b0[0], b0[1]) and in_county_box(b0[2], b0[3])):
-        raise CRSError(f"坐标换算后位于东经 {b0[0]:.4f}°、北纬 {b0[1]:.4f}° 附近，不在代县范围内；请检查坐标系和带号")
+    if not (in_county_box(b0[0], b0[1], bbox=bbox) and in_county_box(b0[2], b0[3], bbox=bbox)):
+        raise CRSError(f"坐标换算后位于东经 {b0[0]:.4f}°、北纬 {b0[1]:.4f}° 附近，不在{place}范围内；请检查坐标系和带号")
     return ParsedCoordinates(geom, label, notes)
+
+
+def _check_headings(text: str, division: County) -> str:
+    """``text`` with its heading lines blanked (line numbers kept), after checking the zone and datum they name.
+
+    A 带号 (``带号：41``, ``第 41 带``) or 中央经线 (``中央经线 123°``) other than the county's is refused
+    naming both; a 坐标系 other than CGCS2000 is refused by name.
+    """
+    out = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = unicodedata.normalize("NFKC", raw)
+        if not _HEADING.search(line):
+            out.append(raw)
+            continue
+        where = f"第 {n} 行："
+        if sum(abs(float(v)) >= 100_000 for v in _NUMBER.findall(line)) >= 2:
+            raise GeometryError(f"{where}同一行既有坐标又有带号、坐标系等说明，请把说明写在单独一行")
+        why = datum_problem(_DATUM_KEY.sub("", line), where=where)
+        zones = [int(next(g for g in m.groups() if g)) for m in _ZONE_HEADING.finditer(line)]
+        for m in _MERIDIAN_HEADING.finditer(line):
+            cm = float(m[1])
+            if cm % 3:
+                raise CRSError(f"{where}中央经线 {cm:g}°E 不是 3 度带的中央经线（应为 3 的倍数，{division.name}为 "
+                               f"{division.central_meridian:g}°E）")
+            zones.append(int(cm // 3))
+        why = why or zone_problem(zone=zones, where=where, county_zone=division.zone, place=division.name)
+        if why:
+            raise CRSError(why)
+        out.append("")
+    return "\n".join(out)
 
 
 def _pairs(text: str) -> tuple[list[tuple[float, float]], list[int]]:

@@ -1,11 +1,13 @@
 """拐点坐标: mining-permit boundaries given as numbered corner points in CGCS2000 3° Gauss-Krüger.
 
 A permit's area is published as lines ``点号, X, Y`` (X = northing, 7 digits; Y = easting, 8 digits
-with the zone prefix 38 or 6 digits without), one run of lines per ring, rings separated by a
-``*,上限标高,下限标高,,1`` line, a text line or a point number starting again at 1.  Heading lines
-carry 采矿许可证号, 采矿权人, 矿山名称, 开采矿种, 开采方式, 有效期限, 开采标高 and sometimes 带号 and
-坐标系.  Swapped X/Y are detected and fixed (with a note); a zone other than 38 or a datum other than
-CGCS2000 is refused with a message that names what was found.
+with the county's zone prefix — 38 for 代县 — or 6 digits without), one run of lines per ring, rings
+separated by a ``*,上限标高,下限标高,,1`` line, a text line or a point number starting again at 1.
+The ministry's 报盘 layout is read as written: values with trailing commas (``1,4695000.00,41518000.00,``)
+and a ``*,起标高,止标高,名称,1,`` line after each ring.  Heading lines carry 采矿许可证号, 采矿权人,
+矿山名称, 开采矿种, 开采方式, 有效期限, 开采标高 and sometimes 带号 and 坐标系.  Swapped X/Y are detected
+and fixed (with a note); a zone other than the county's (``division``, default 代县) or a datum other
+than CGCS2000 (西安80, 北京54, WGS84) is refused with a message that names what was found.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from geo.crs import gk_pairs, gk_to_lonlat, zone_problem
+from cases.county import DAIXIAN, County
+from geo.crs import datum_problem, gk_pairs, gk_to_lonlat, zone_problem
 from geo.errors import CRSError, GeometryError
 from geo.repair import make_valid_polygon
 
@@ -70,7 +73,7 @@ def _int_digits(v: float) -> int:
     return len(str(int(abs(v))))
 
 
-def _point_of(line: str, *, where: str) -> tuple[str, float, float, bool] | None:
+def _point_of(line: str, *, where: str, division: County = DAIXIAN) -> tuple[str, float, float, bool] | None:
     """(点号, Y, X, swapped) when ``line`` is a corner point, else None."""
     nums = _NUMBER.findall(line)
     big = [float(n) for n in nums if _int_digits(float(n)) >= 6]
@@ -78,14 +81,15 @@ def _point_of(line: str, *, where: str) -> tuple[str, float, float, bool] | None
         return None
     first = re.split(r"[\s,，;；、\t]+", line.strip(), maxsplit=1)[0]
     pid = first if first and not (_NUMBER.fullmatch(first) and _int_digits(float(first)) >= 6) else ""
-    x, y, swapped = gk_pairs(big[0], big[1], where=where)
+    x, y, swapped = gk_pairs(big[0], big[1], where=where, **division.keywords)
     return pid, float(y), float(x), bool(swapped)
 
 
-def parse_corner_text(text: str, *, source: str = "拐点坐标") -> list[CornerPermit]:
+def parse_corner_text(text: str, *, source: str = "拐点坐标", division: County = DAIXIAN) -> list[CornerPermit]:
     """Parse 拐点坐标 text into permits (one per 采矿许可证号 heading, or one when there is none).
 
-    Raises CRSError for a foreign zone or datum, GeometryError for a ring with fewer than 3 points.
+    Coordinates are in the zone of ``division`` (the store's county, default 代县).  Raises CRSError
+    for a foreign zone or datum, GeometryError for a ring with fewer than 3 points.
     """
     permits: list[CornerPermit] = []
     cur = CornerPermit()
@@ -118,7 +122,7 @@ def parse_corner_text(text: str, *, source: str = "拐点坐标") -> list[Corner
                 close_ring()
                 permits.append(cur)
                 cur = CornerPermit(first_line=n)
-            _check_meta(name, value, where=where)
+            _check_meta(name, value, where=where, division=division)
             if value:
                 cur.meta[name] = value
             if name == "validity" or not cur.first_line:
@@ -135,7 +139,7 @@ def parse_corner_text(text: str, *, source: str = "拐点坐标") -> list[Corner
             if len(nums) >= 2:
                 cur.elevations.append((max(nums[0], nums[1]), min(nums[0], nums[1])))
             continue
-        pt = _point_of(line, where=where)
+        pt = _point_of(line, where=where, division=division)
         if pt is None:
             close_ring()  # any other text ends a ring
             continue
@@ -167,18 +171,21 @@ def _restarts(pid: str, ids: list[str]) -> bool:
     return bool(a and b and int(a) == 1 and int(b) >= 3)
 
 
-def _check_meta(name: str, value: str, *, where: str) -> None:
+def _check_meta(name: str, value: str, *, where: str, division: County) -> None:
     if name == "zone":
         nums = _NUMBER.findall(value)
-        why = zone_problem(zone=int(float(nums[0])), where=f"{where}：") if nums else None
+        why = zone_problem(zone=int(float(nums[0])), where=f"{where}：", county_zone=division.zone,
+                           place=division.name) if nums else None
         if why:
             raise CRSError(why)
-    if name == "datum" and re.search(r"1980|西安|54|北京|WGS", value, re.I) and "2000" not in value:
-        raise CRSError(f"{where}：坐标系为「{value}」，本程序只接受 CGCS2000（2000 国家大地坐标系）3 度带坐标")
+    why = datum_problem(value, where=f"{where}：") if name == "datum" else None
+    if why:
+        raise CRSError(why)
 
 
-def rings_to_polygon(rings: list[list[tuple[float, float]]], *, label: str) -> tuple[shapely.Geometry, list[str]]:
-    """Build a lon/lat (Multi)Polygon from Gauss-Krüger rings: rings inside another become holes.
+def rings_to_polygon(rings: list[list[tuple[float, float]]], *, label: str,
+                     division: County = DAIXIAN) -> tuple[shapely.Geometry, list[str]]:
+    """Build a lon/lat (Multi)Polygon from Gauss-Krüger rings (zone of ``division``): rings inside another become holes.
 
     Invalid shapes (a bow-tie from points in the wrong order) are repaired with make_valid and noted.
     """
@@ -196,17 +203,17 @@ def rings_to_polygon(rings: list[list[tuple[float, float]]], *, label: str) -> t
     if not geom.is_valid:
         notes.append(f"{label}：范围图形自相交（{shapely.is_valid_reason(geom)}，常见于拐点顺序错误），已自动修复")
         geom = make_valid_polygon(geom)
-    lonlat = shapely.transform(geom, lambda c: np.column_stack(gk_to_lonlat(c[:, 1], c[:, 0])))
+    lonlat = shapely.transform(geom, lambda c: np.column_stack(gk_to_lonlat(c[:, 1], c[:, 0], zone=division.zone)))
     return lonlat, notes
 
 
 
-def parse_corner_list(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
+def parse_corner_list(text: str, *, label: str, division: County = DAIXIAN) -> tuple[shapely.Geometry, list[str]]:
     """A ledger cell holding 拐点 as ``1,X,Y;2,X,Y;…`` (or one point per line) → lon/lat polygon, notes."""
     lines = re.split(r"[;；\n]+", str(text))
-    permits = parse_corner_text("\n".join(lines), source=label)
+    permits = parse_corner_text("\n".join(lines), source=label, division=division)
     rings = [r for p in permits for r in p.rings]
-    geom, notes = rings_to_polygon(rings, label=label)
+    geom, notes = rings_to_polygon(rings, label=label, division=division)
     return geom, [n for p in permits for n in p.notes] + notes
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from cases.county import DAIXIAN, County
 from cases.ledger.corners import looks_like_corners, parse_corner_list
 from geo.crs import diagnose_extent
 from geo.errors import CasemapError, LedgerCellError
@@ -70,11 +71,13 @@ def _parse_wkt(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
 
 
 
-def check_geometry(geom: shapely.Geometry, *, county: shapely.Geometry | None) -> tuple[shapely.Geometry, list[str]]:
+def check_geometry(geom: shapely.Geometry, *, county: shapely.Geometry | None,
+                   division: County = DAIXIAN) -> tuple[shapely.Geometry, list[str]]:
     """Check a lon/lat geometry for a case; return it (repaired if needed) with notes.
 
     Raises LedgerCellError for: empty, wrong type, rings of < 3 points, swapped lon/lat, metres given
-    as degrees, a position outside the county box or (when ``county`` is given) wholly outside it.
+    as degrees, a position outside the county box of ``division`` (default 代县) or (when ``county``,
+    the outline, is given) wholly outside it.
     """
     if geom is None or geom.is_empty:
         raise LedgerCellError("几何为空")
@@ -91,7 +94,7 @@ def check_geometry(geom: shapely.Geometry, *, county: shapely.Geometry | None) -
                 if n < 3:
                     raise LedgerCellError(f"面的一个环只有 {n} 个不同的点，至少需要 3 个点")
     x0, y0, _, _ = geom.bounds
-    why = diagnose_extent(geom.bounds)
+    why = diagnose_extent(geom.bounds, **division.keywords)
     if why:
         raise LedgerCellError(why)
     notes = []
@@ -102,5 +105,5 @@ def check_geometry(geom: shapely.Geometry, *, county: shapely.Geometry | None) -
         if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
             raise LedgerCellError(f"面无效（{reason}），无法自动修复")
     if county is not None and not shapely.intersects(geom, county):
-        raise LedgerCellError(f"位置（{x0:.5f}, {y0:.5f}）在代县县界以外")
+        raise LedgerCellError(f"位置（{x0:.5f}, {y0:.5f}）在{division.name}县界以外")
     return geom, notes

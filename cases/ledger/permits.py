@@ -7,6 +7,7 @@ from pathlib import Path
 
 import shapely
 
+from cases.county import DAIXIAN, County, county_of
 from cases.io.exchange import read_geo_table
 from cases.io.files import read_text_file
 from cases.ledger.corners import parse_corner_text, parse_validity, rings_to_polygon
@@ -26,11 +27,15 @@ _ATTR_ALIASES = {
 
 
 def read_permits(path: str | os.PathLike, *, county: shapely.Geometry | None = None,
-                 max_bytes: int | None = None) -> tuple[list[Permit], list[str]]:
-    """Permits of a file; raises RowErrors naming every bad permit (nothing is returned half)."""
+                 max_bytes: int | None = None, division: County = DAIXIAN) -> tuple[list[Permit], list[str]]:
+    """Permits of a file; raises RowErrors naming every bad permit (nothing is returned half).
+
+    ``county`` is the outline (lon/lat) a permit must touch; ``division`` the county whose zone the 拐点
+    coordinates are in and whose box they must fall in (default 代县).
+    """
     path = Path(path)
     if path.suffix.lower() in _GEO:
-        return _from_geodata(path, county=county, max_bytes=max_bytes)
+        return _from_geodata(path, county=county, max_bytes=max_bytes, division=division)
     if path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
         wb = read_workbook(path, max_bytes=max_bytes)
         lines = [",".join(to_text(v) for v in row if not blank(v)) for g in wb.sheets for row in g.rows]
@@ -38,7 +43,7 @@ def read_permits(path: str | os.PathLike, *, county: shapely.Geometry | None = N
     else:
         text, enc = read_text_file(path, max_bytes=max_bytes)
         notes = [f"{path.name} 按 {enc} 编码读取"]
-    blocks = parse_corner_text(text, source=path.name)
+    blocks = parse_corner_text(text, source=path.name, division=division)
     permits, errors = [], []
     for n, block in enumerate(blocks, start=1):
         label = f"{path.name} 第 {n} 个许可证（第 {block.first_line} 行起）"
@@ -50,8 +55,8 @@ def read_permits(path: str | os.PathLike, *, county: shapely.Geometry | None = N
             errors.append(f"{label}（{no}）：没有拐点坐标")
             continue
         try:
-            geom, gnotes = rings_to_polygon(block.rings, label=f"许可证 {no}")
-            geom, more = check_geometry(geom, county=county)
+            geom, gnotes = rings_to_polygon(block.rings, label=f"许可证 {no}", division=division)
+            geom, more = check_geometry(geom, county=county, division=division)
         except CasemapError as exc:
             errors.append(f"{label}（{no}）：{exc}")
             continue
@@ -68,7 +73,7 @@ def read_permits(path: str | os.PathLike, *, county: shapely.Geometry | None = N
     return permits, sorted(set(notes), key=notes.index)
 
 
-def _from_geodata(path: Path, *, county, max_bytes) -> tuple[list[Permit], list[str]]:
+def _from_geodata(path: Path, *, county, max_bytes, division: County) -> tuple[list[Permit], list[str]]:
     frame, notes = read_geo_table(path, max_bytes=max_bytes)
     if "layer" in frame.columns:
         frame = frame[frame["layer"].fillna("permit") == "permit"]
@@ -87,7 +92,7 @@ def _from_geodata(path: Path, *, county, max_bytes) -> tuple[list[Permit], list[
             errors.append(f"{label}：许可证号为空")
             continue
         try:
-            geom, more = check_geometry(rec["geometry"], county=county)
+            geom, more = check_geometry(rec["geometry"], county=county, division=division)
             if geom.geom_type == "Point":
                 raise LedgerCellError("许可证范围应为面，而不是点")
             valid_from, valid_to = to_date(get("valid_from")), to_date(get("valid_to"))
@@ -111,10 +116,13 @@ def _from_geodata(path: Path, *, county, max_bytes) -> tuple[list[Permit], list[
 
 def import_permits(store, path: str | os.PathLike, *, user: str = "许可证导入", dry_run: bool = False,
                    max_bytes: int | None = None) -> dict:
-    """Read permits from ``path`` and upsert them (all or nothing); return added/changed ids and notes."""
+    """Read permits from ``path`` and upsert them (all or nothing); return added/changed ids and notes.
+
+    拐点 coordinates are read in the store's county's zone (:func:`cases.county.county_of`).
+    """
     county = store.county()
     outline = shapely.union_all(county.geometry.values) if not county.empty else None
-    permits, notes = read_permits(path, county=outline, max_bytes=max_bytes)
+    permits, notes = read_permits(path, county=outline, max_bytes=max_bytes, division=county_of(store))
     if dry_run:
         have = set(store.permits()["permit_no"])
         report = {"added": [p.permit_no for p in permits if p.permit_no not in have],

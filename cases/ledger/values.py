@@ -10,7 +10,7 @@ from typing import Any
 import shapely
 
 from cases.ledger.summary import extract_fine_wan, parse_area_mu
-from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, TOWNSHIPS, parse_date, township_name
+from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, known_townships, parse_date, township_name
 from cases.text import value_text
 from geo.crs import diagnose_lonlat
 from geo.errors import LedgerCellError, ValidationError
@@ -141,7 +141,8 @@ def to_category(v: Any) -> int | None:
 
 
 def to_township(v: Any) -> str | None:
-    """责任乡镇: one of the county's townships, also without 镇/乡 ("峨口" → 峨口镇); blank → None."""
+    """责任乡镇: a township of the county in any of its divisions (data/divisions/), also without 镇/乡
+    ("峨口" → 峨口镇); blank → None."""
     if blank(v):
         return None
     try:
@@ -151,8 +152,8 @@ def to_township(v: Any) -> str | None:
 
 
 def township_in(text: str) -> str | None:
-    """The one township named in ``text`` (e.g. 填报单位 "峨口镇人民政府"); None if none or several."""
-    found = [t for t in TOWNSHIPS if t in (text or "")]
+    """The one township (of any division) named in ``text`` (e.g. 填报单位 "峨口镇人民政府"); None if none or several."""
+    found = [t for t in known_townships() if t in (text or "")]
     return found[0] if len(found) == 1 else None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -18,7 +19,7 @@ from cases.campaign import Campaign, load_campaign, open_at
 from cases.model import CLOSED_STATUS, KINDS, STATUSES
 from cases.output.figures import save_figure
 from cases.output.snapshots import SnapshotRequest, render_snapshot
-from cases.service import store_notes
+from cases.service import row_names, store_cases, store_notes
 from cases.stats import TOTAL, township_stats
 from cases.store import CaseStore
 from cases.text import date_text
@@ -92,9 +93,10 @@ def bulletin_number(day: dt.date, campaign: Campaign) -> int:
     return max(n, 1)
 
 
-def progress_table(cases: pd.DataFrame) -> pd.DataFrame:
-    """Per township (all eleven and 合计): found, filed (已立案 or later), rectified, closed, 亩, 万元, persons."""
-    stats = township_stats(cases)
+def progress_table(cases: pd.DataFrame, *, townships: Sequence[str]) -> pd.DataFrame:
+    """Per township of ``townships`` (all of them, and 合计): found, filed (已立案 or later), rectified, closed,
+    亩, 万元, persons."""
+    stats = township_stats(cases, townships=townships)
     filed = pd.Series(cases["status"].isin(STATUSES[1:]).astype(int).to_numpy(), index=cases.index)
     by_town = filed.groupby(cases["township"].astype(str).to_numpy()).sum()
     stats["found"] = stats["land_cases"] + stats["mining_cases"]
@@ -139,16 +141,17 @@ def changes_since(store: CaseStore, cases: pd.DataFrame, *, since: dt.date, day:
 
 
 def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = None, issuer: str | None = None,
-                   with_map: bool = True, campaign: Campaign | None = None) -> Bulletin:
-    """The bulletin of ``day`` from ``store`` (cases found on or before ``day``)."""
+                   with_map: bool = True, campaign: Campaign | None = None, division: int | None = None) -> Bulletin:
+    """The bulletin of ``day`` from ``store`` (cases found on or before ``day``), per township of the division in
+    force in ``division`` (default: the current one; see :func:`cases.service.in_division`)."""
     campaign = campaign or load_campaign()
     since = since or previous_bulletin_day(day)
     if since > day:
         raise ValidationError(f"--since {since.isoformat()} 晚于通报日期 {day.isoformat()}，应早于或等于通报日期")
-    all_cases = store.cases()
+    all_cases, towns = store_cases(store, year=division)
     found = pd.to_datetime(all_cases["found_date"], errors="coerce")
     cases = all_cases[(found.isna() | (found <= pd.Timestamp(day))).to_numpy()]
-    table = progress_table(cases)
+    table = progress_table(cases, townships=row_names(cases, towns))
     total = table[table["township"] == TOTAL].iloc[0]
     n_land = int((cases["kind"] == "land").sum())
     overview = (f"截至{date_text(day)}，全县共排查发现非法违法用地用矿案件 {int(total['found'])} 起（用地 {n_land} 起、"
@@ -180,12 +183,12 @@ def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = No
                  new_cases=new, status_changes=status, closed=closed, other_edits=int(other["n"].iloc[0]),
                  notes=store_notes(store))
     if with_map:
-        b.map_png = _overview_png(store, day)
+        b.map_png = _overview_png(store, day, division)
     return b
 
 
-def _overview_png(store: CaseStore, day: dt.date) -> bytes:
-    fig = render_snapshot(store, SnapshotRequest(date=day), size="A4", landscape=True, dpi=150)
+def _overview_png(store: CaseStore, day: dt.date, division: int | None = None) -> bytes:
+    fig = render_snapshot(store, SnapshotRequest(date=day, division=division), size="A4", landscape=True, dpi=150)
     buf = io.BytesIO()
     save_figure(fig, buf, fmt="png")
     return buf.getvalue()

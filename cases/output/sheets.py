@@ -17,10 +17,10 @@ import numpy as np
 import shapely
 
 from cases.io.files import atomic_output
-from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS, TOWNSHIPS
+from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS
 from cases.output.figures import check_suffix, pdf_fonts, producing_unit
 from cases.output.fonts import font_family
-from cases.service import check_store, store_notes
+from cases.service import assign_townships, check_store, row_names, store_cases, store_divisions, store_notes
 from cases.store import CaseStore
 from cases.text import date_text, is_missing, value_text
 from geo.checks import FLAGS, outside_of
@@ -68,9 +68,11 @@ def sheet_data(store: CaseStore, case_ids: list[str], *, unit: str, day: dt.date
     checks = check_store(store, cases=sel).set_index("case_id")
     permits = store.permits().set_index("permit_no", drop=False)
     towns = store.townships()
+    current = assign_townships(sel, towns, store_divisions(store)) if len(towns) else sel["township"].to_numpy()
     notes = store_notes(store)
     out = []
     for i, rec in enumerate(sel.drop(columns="geometry").to_dict("records")):
+        rec["current_township"] = current[i]
         chk = checks.loc[rec["case_id"]].to_dict()
         pno = chk.get("permit_no") or rec.get("permit_no")
         has_permit = bool(pno) and pno in permits.index
@@ -159,7 +161,7 @@ def sheet_page(data: SheetData, *, font: str, dpi: float = 150, page_no: int | N
     page.text(105, 9, CAMPAIGN_NAME, size=10, ha="center")
     page.text(105, 15, SHEET_TITLE, size=18, weight="bold", ha="center")
     head = (f"案件编号：{c['case_id']}　　类型：{KINDS.get(c['kind'], c['kind'])}　　违法类别：{c['category']} "
-            f"{CATEGORIES.get(int(c['category']), '')}\n责任乡镇：{c['township']}　　办理状态：{c['status']}　　"
+            f"{CATEGORIES.get(int(c['category']), '')}\n责任乡镇：{c['township']}{_now_in(c)}　　办理状态：{c['status']}　　"
             f"发现日期：{_fmt(c.get('found_date'), 'date')}　　{FIELD_LABELS['permit_no']}：{_fmt(c.get('permit_no'), 'text') or '无'}")
     page.text(left, 25, head, size=8.5)
     ax = page.axes(left, 37, width, 92, label="map")
@@ -193,6 +195,12 @@ def sheet_page(data: SheetData, *, font: str, dpi: float = 150, page_no: int | N
     return page
 
 
+def _now_in(case: dict) -> str:
+    """``（现属峪口镇）`` when the case's township in the current division differs from the declared one."""
+    now = case.get("current_township")
+    return f"（现属{now}）" if isinstance(now, str) and now and now != case.get("township") else ""
+
+
 def _outside(data: SheetData) -> gpd.GeoSeries | None:
     if data.permit is None or data.case["kind"] != "mining":
         return None
@@ -202,10 +210,12 @@ def _outside(data: SheetData) -> gpd.GeoSeries | None:
 
 # -- writing ------------------------------------------------------------------------------------
 def township_case_ids(store: CaseStore, township: str) -> list[str]:
-    """Ids of the cases declared in ``township``, sorted; ValidationError for an unknown township."""
-    if township not in TOWNSHIPS:
-        raise ValidationError(f"乡镇「{township}」无效，应为：{'、'.join(TOWNSHIPS)}")
-    cases = store.cases()
+    """Ids of the cases of ``township`` in the current division (:func:`cases.service.in_division`), sorted;
+    ValidationError for a township not in the current township layer."""
+    cases, towns = store_cases(store)
+    names = row_names(cases, towns)
+    if township not in names:
+        raise ValidationError(f"乡镇「{township}」无效，应为：{'、'.join(names)}")
     located = ~(cases.geometry.isna() | cases.geometry.is_empty)  # 未定位 cases have no map to print
     ids = sorted(cases.loc[(cases["township"] == township) & located, "case_id"].astype(str))
     if not ids:

@@ -21,7 +21,7 @@ from cases.filters import CaseFilter, describe_filter, filter_mask
 from cases.io.files import atomic_output
 from cases.output.figures import check_suffix, producing_unit, save_figure
 from cases.output.fonts import font_family
-from cases.service import check_store, store_notes
+from cases.service import check_store, store_cases, store_notes
 from cases.store import CaseStore
 from cases.text import date_text
 from geo.checks import outside_parts
@@ -38,7 +38,9 @@ class SnapshotRequest:
     """What a snapshot shows; every field is optional.
 
     ``case_filter`` selects the cases (``python -m cases snapshot --filter`` items parsed by
-    ``cases.filters.parse_filters``); the map's 制图范围 names it as ``（筛选：…）``.
+    ``cases.filters.parse_filters``); the map's 制图范围 names it as ``（筛选：…）``.  ``division`` draws the
+    township division in force in that year (default: the current one); cases count in their township
+    of that division (:func:`cases.service.in_division`).
     """
 
     township: str | None = None
@@ -47,6 +49,7 @@ class SnapshotRequest:
     title: str | None = None
     unit: str | None = None
     date: dt.date | None = None
+    division: int | None = None
 
 
 def snapshot_content(store: CaseStore, request: SnapshotRequest) -> tuple[MapContent, tuple[float, float, float, float] | None]:
@@ -54,8 +57,8 @@ def snapshot_content(store: CaseStore, request: SnapshotRequest) -> tuple[MapCon
     f = request.case_filter
     cases = store.cases()
     checks = check_store(store, cases=cases) if f.flags else None
+    cases, towns = store_cases(store, year=request.division, cases=cases)
     cases = cases[filter_mask(cases, checks, f)]
-    towns = store.townships()
     extent = None
     focus = None
     area = "代县全县"

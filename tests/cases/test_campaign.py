@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from cases.campaign import deadline_table, load_campaign, open_at, parse_campaign
-from cases.model import TOWNSHIPS
 from geo.errors import ValidationError
+from tests.demo_division import TOWNSHIPS
 
 D = dt.date
 
@@ -100,7 +100,7 @@ class TestOpenCases:
     def test_table_has_every_township_and_total(self, campaign):
         cases = _cases([("上馆镇", "查处整改中", D(2019, 6, 15)), ("上馆镇", "乡镇已验收", D(2019, 6, 25)),
                         ("峨口镇", "已销号", D(2019, 6, 20))])
-        t = deadline_table(cases, campaign, today=D(2019, 10, 28))
+        t = deadline_table(cases, campaign, today=D(2019, 10, 28), townships=TOWNSHIPS)
         assert t["乡镇"].tolist() == [*TOWNSHIPS, "合计"]
         row = t.set_index("乡镇").loc["上馆镇"]
         assert row["乡镇完成辖区验收（10-25）未完成"] == 1 and row["乡镇完成辖区验收（10-25）逾期"] == 1

@@ -7,9 +7,10 @@ from collections import Counter
 import pytest
 
 from cases.demo import init_demo
-from cases.model import CATEGORIES, TOWNSHIPS
+from cases.model import CATEGORIES
 from cases.service import check_store, store_notes
 from cases.store import open_store
+from tests.demo_division import TOWNSHIPS
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from cases.output.sheets import township_case_ids, write_sheets
 from cases.stats import township_stats
 from cases.store import open_store
 from geo.errors import ValidationError
+from tests.demo_division import TOWNSHIPS
 
 
 @pytest.fixture
@@ -32,8 +33,8 @@ def test_store_refuses_unlocated_unless_allowed(tmp_path):
 
 
 def test_stats_count_the_declared_area(store):
-    before = township_stats(store.cases()[store.cases().case_id != "YD-WDW-001"]).set_index("township")
-    after = township_stats(store.cases()).set_index("township")
+    before = township_stats(store.cases()[store.cases().case_id != "YD-WDW-001"], townships=TOWNSHIPS).set_index("township")
+    after = township_stats(store.cases(), townships=TOWNSHIPS).set_index("township")
     assert after.loc["峨口镇", "land_cases"] == before.loc["峨口镇", "land_cases"] + 1
     assert after.loc["峨口镇", "area_mu"] == pytest.approx(before.loc["峨口镇", "area_mu"] + 7.5, abs=0.01)
 

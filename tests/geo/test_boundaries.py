@@ -7,9 +7,9 @@ import pytest
 from shapely.geometry import box
 
 from cases.io.geodata import load_shipped_boundaries
-from cases.model import TOWNSHIPS
 from geo.boundaries import normalise_township_layer
 from geo.errors import LedgerFormatError
+from tests.demo_division import TOWNSHIPS
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from cases.model import TOWNSHIPS
 from cases.store import SQLiteStore
+from tests.demo_division import TOWNSHIPS
 from tests.ui.conftest import ROOT, login_token, page_app
 from ui.auth import KEY_TOKEN
 

@@ -12,8 +12,8 @@ import pytest
 from shapely.geometry import Point, Polygon, box
 
 from cases.cli.main import main
-from cases.model import TOWNSHIPS
 from tests.conftest import E0, N0
+from tests.demo_division import TOWNSHIPS
 
 ROOT = Path(__file__).resolve().parents[3]
 KEYS = ["case_id", "township", "townships", "area_m2", "area_mu", "permit_no", "outside_area_m2",

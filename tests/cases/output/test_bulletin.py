@@ -22,6 +22,7 @@ from cases.output.bulletin import (
 from cases.output.bulletin_files import write_bulletin
 from cases.store import SQLiteStore, open_store
 from geo.errors import ValidationError
+from tests.demo_division import TOWNSHIPS
 
 D = dt.date
 
@@ -76,7 +77,7 @@ class TestProgressTable:
         from shapely.geometry import Point
 
         frame = gpd.GeoDataFrame(cases, geometry=[Point(113.0, 39.0)] * 3, crs=4490)
-        t = progress_table(frame).set_index("township")
+        t = progress_table(frame, townships=TOWNSHIPS).set_index("township")
         assert t.loc["上馆镇", ["found", "filed", "rectified", "closed"]].tolist() == [2, 1, 0, 0]
         assert t.loc["峨口镇", ["found", "filed", "rectified", "closed"]].tolist() == [1, 1, 1, 1]
         assert t.loc["合计", "filed"] == 2 and t.loc["合计", "fine_wan"] == 3.5
