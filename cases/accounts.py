@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from cases import audit
+from cases.assignment import shown_name
 from cases.model import township_name
 from cases.store import CaseStore
 from geo.errors import AuthenticationError, ValidationError
@@ -76,7 +77,7 @@ def add_user(store: CaseStore, name: str, *, role: str, password: str, township:
     if role == "township":
         if not township:
             raise ValidationError("乡镇账号需要 --township 指定所属乡镇")
-        township = township_name(township)
+        township = _current_township(store, township_name(township))
     elif township:
         raise ValidationError(f"只有乡镇账号（township）属于一个乡镇；{ROLES[role]}账号不能指定 --township")
     if role == "department" and not (department or "").strip():
@@ -92,6 +93,18 @@ def add_user(store: CaseStore, name: str, *, role: str, password: str, township:
                     (name, role, account.township, account.department, _HASHER.hash(password), now, by))
         audit.append(con, [(now, by, None, "user_add", "user", None, account.label)])
     return account
+
+
+def _current_township(store: CaseStore, name: str) -> str:
+    """``name`` if it is a township of the store's current division (any name without a township layer);
+    ValidationError naming the township it became, or the current ones, otherwise."""
+    current = [str(n) for n in store.townships()["name"]]
+    if not current or name in current:
+        return name
+    became, _ = shown_name(store, name)
+    hint = (f"已并入或更名为{became}（现行区划），请用 --township {became}" if became in current
+            else f"应为现行区划的乡镇：{'、'.join(current)}")
+    raise ValidationError(f"乡镇账号属于现行区划的一个乡镇；「{name}」{hint}")
 
 
 def create_first_administrator(store: CaseStore, name: str, password: str) -> Account:

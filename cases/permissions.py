@@ -10,6 +10,13 @@
 ``CaseStore`` protocol, so the UI, the exports and the CLI go through the same checks: a township
 account asking for another township's case gets PermissionDeniedError by any route, and every change
 is audited under the logged-in name, whatever name a caller passes.
+
+A township account is bound to a township of the current division (``user add --township`` takes
+only those).  Its cases are those that belong to that township in the current division
+(:func:`cases.assignment.current_townships`): after 滩上镇 and 峪口乡 merged into 峪口镇, a 峪口镇 account
+reads, exports and edits the cases declared 滩上镇 or 峪口乡 too.  An account created before a merge,
+bound to a township that no longer exists (滩上镇), keeps exactly its old scope — the cases declared in
+it — and is not widened to the merged township: the administrator creates a 峪口镇 account for it.
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from cases.accounts import ROLES, Account
+from cases.assignment import current_townships
 from cases.model import FIELD_LABELS, LEDGER_FIELDS, Case, Permit, case_diff
 from cases.store import CaseStore
+from geo.crs import STORAGE_CRS
 from geo.errors import PermissionDeniedError, ValidationError
 
 #: Fields a department account may change: the 查处情况 (handling) columns of the ledger.
@@ -36,20 +46,33 @@ COUNTY_ONLY_FIELDS = frozenset(f.name for f in LEDGER_FIELDS if f.group == "验�
 COUNTY_ONLY_STATUSES = frozenset({"县级已验收", "已销号"})
 
 
-def can_read(account: Account, township: str | None) -> bool:
-    """May ``account`` read a case declared in ``township``?"""
-    return account.role != "township" or township == account.township
+def can_read(account: Account, township: str | None, *, current: str | None = None) -> bool:
+    """May ``account`` read a case declared in ``township`` (``current``: its township in the current division)?"""
+    return account.role != "township" or account.township in (township, current)
 
 
-def visible_cases(account: Account, cases: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The rows of ``cases`` ``account`` may read (a township account: its own township's)."""
+def visible_cases(account: Account, cases: gpd.GeoDataFrame, *, current: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """The rows of ``cases`` ``account`` may read (a township account: its own township's).
+
+    ``current`` holds each row's township in the current division
+    (:func:`cases.assignment.current_townships`); a township account reads the rows whose current or
+    declared township is its own.  Without it only the declared township is compared.
+    """
     if account.role != "township":
         return cases
-    return cases[cases["township"] == account.township]
+    keep = (cases["township"] == account.township).to_numpy(dtype=bool)
+    if current is not None:
+        keep = keep | (np.asarray(current, dtype=object) == account.township)
+    return cases[keep]
 
 
-def check_change(account: Account, old: Case | None, new: Case) -> None:
-    """PermissionDeniedError (Chinese, naming the case and the field) unless ``account`` may make this change."""
+def check_change(account: Account, old: Case | None, new: Case, *,
+                 current: tuple[str | None, str | None] | None = None) -> None:
+    """PermissionDeniedError (Chinese, naming the case and the field) unless ``account`` may make this change.
+
+    ``current`` holds the townships of ``old`` and ``new`` in the current division (default: as declared);
+    a township account may change a case whose declared or current township is its own.
+    """
     who = account.label
     if account.role == "county":
         return
@@ -64,15 +87,23 @@ def check_change(account: Account, old: Case | None, new: Case) -> None:
             raise PermissionDeniedError(f"{who}为部门账号，只能修改查处情况，不能修改案件 {new.case_id} 的：{_labels(other)}")
         return
     # township
-    for case in (old, new):
-        if case is not None and case.township != account.township:
+    for case, now in zip((old, new), current or (None, None)):
+        if case is not None and account.township not in (case.township, now):
+            where = now if now and now != case.township else (case.township or "未填乡镇")
+            also = f"（填报为{case.township}）" if where != (case.township or "未填乡镇") else ""
             raise PermissionDeniedError(
-                f"{who}只能新增和修改本乡镇的案件；案件 {case.case_id} 属于{case.township or '未填乡镇'}")
+                f"{who}只能新增和修改本乡镇的案件；案件 {case.case_id} 属于{where}{also}")
     county_only = sorted(f for f in changed & COUNTY_ONLY_FIELDS if old is not None or getattr(new, f))
     if county_only:
         raise PermissionDeniedError(f"{who}不能填写县级验收和销号（案件 {new.case_id}：{_labels(county_only)}）")
     if "status" in changed and new.status in COUNTY_ONLY_STATUSES:
         raise PermissionDeniedError(f"{who}不能把案件 {new.case_id} 的状态改为「{new.status}」（县级验收、销号由县里办理）")
+
+
+def _frame(items: list[Case]) -> gpd.GeoDataFrame:
+    """The declared township and position of a few cases, as the case table has them."""
+    return gpd.GeoDataFrame({"township": [c.township for c in items]},
+                            geometry=gpd.GeoSeries([c.geometry for c in items], crs=STORAGE_CRS), crs=STORAGE_CRS)
 
 
 def _labels(names: list[str]) -> str:
@@ -94,7 +125,17 @@ class GuardedStore:
             raise PermissionDeniedError(f"{self.account.label}无权{what}（仅领导组/县级账号可以）")
 
     def _own(self, cases: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        return visible_cases(self.account, cases)
+        if self.account.role != "township":
+            return cases
+        return visible_cases(self.account, cases, current=current_townships(self._store, cases))
+
+    def _current(self, items: list[Case | None]) -> list[str | None]:
+        """The township of each case in the current division (None for a missing case), in one vectorised pass."""
+        if self.account.role != "township":
+            return [None] * len(items)
+        known = [c for c in items if c is not None]
+        found = iter(current_townships(self._store, _frame(known)) if known else [])
+        return [next(found) if c is not None else None for c in items]
 
     # -- reads ----------------------------------------------------------------------------------
     def close(self) -> None:
@@ -120,7 +161,7 @@ class GuardedStore:
     def get_case(self, case_id: str) -> Case:
         """One case; PermissionDeniedError for another township's case."""
         case = self._store.get_case(case_id)
-        if not can_read(self.account, case.township):
+        if not can_read(self.account, case.township, current=self._current([case])[0]):
             raise PermissionDeniedError(f"{self.account.label}无权查看其他乡镇的案件（{case_id}）")
         return case
 
@@ -163,18 +204,22 @@ class GuardedStore:
     def upsert_cases(self, items: list[Case], *, user: str = "", allow_unlocated: bool = False,
                      **options: Any) -> dict[str, list[str]]:
         """Add or replace cases after checking every one; audited under the account's name."""
+        olds = []
         for case in items:
             try:
-                old = self._store.get_case(case.case_id)
+                olds.append(self._store.get_case(case.case_id))
             except ValidationError:  # a new case
-                old = None
-            check_change(self.account, old, case)
+                olds.append(None)
+        places = self._current([*olds, *items])
+        for old, case, now_old, now_new in zip(olds, items, places[:len(items)], places[len(items):]):
+            check_change(self.account, old, case, current=(now_old, now_new))
         return self._store.upsert_cases(items, user=self.account.name, allow_unlocated=allow_unlocated, **options)
 
     def update_case(self, case_id: str, changes: dict[str, Any], *, expected_version: int, user: str = "") -> Case:
         """Change fields of one case after checking them; audited under the account's name."""
         old = self._store.get_case(case_id)
-        check_change(self.account, old, old.with_changes(**changes))
+        new = old.with_changes(**changes)
+        check_change(self.account, old, new, current=tuple(self._current([old, new])))
         return self._store.update_case(case_id, changes, expected_version=expected_version, user=self.account.name)
 
     def delete_case(self, case_id: str, *, expected_version: int, user: str = "", reason: str) -> None:
@@ -182,15 +227,18 @@ class GuardedStore:
         case = self.get_case(case_id)
         if self.account.role not in ("county", "township"):
             raise PermissionDeniedError(f"{self.account.label}无权删除案件（{case_id}）")
-        check_change(self.account, case, case)
+        now = self._current([case])[0]
+        check_change(self.account, case, case, current=(now, now))
         self._store.delete_case(case_id, expected_version=expected_version, user=self.account.name, reason=reason)
 
     def deleted_cases(self) -> pd.DataFrame:
         """Deleted cases this account may read."""
         gone = self._store.deleted_cases()
-        if self.account.role == "township":
-            gone = gone[gone["township"] == self.account.township]
-        return gone
+        if self.account.role != "township":
+            return gone
+        names = gpd.GeoDataFrame({"township": gone["township"].to_numpy()},  # no position kept: the table decides
+                                 geometry=gpd.GeoSeries([None] * len(gone), crs=STORAGE_CRS), crs=STORAGE_CRS)
+        return visible_cases(self.account, gone, current=current_townships(self._store, names))
 
     def upsert_permits(self, items: list[Permit], *, user: str = "", **options: Any) -> dict[str, list[str]]:
         """Add or replace permits (county only)."""

@@ -1,18 +1,8 @@
 """Glue between the store, the shipped data and the check engine, shared by the CLI and the UI.
 
-Cases in a township division (the last section).  A case keeps the township declared when it was
-entered (``township`` in the store).  Seen in a division — the current one by default, or a past one — it counts in:
-
-1. its declared township, if that division has it;
-2. else the one township that township became or came from by the change table of
-   ``data/divisions/`` (滩上镇 → 峪口镇 after 2021; 雁门关镇 → 雁门关乡 before 2020): the responsible
-   government passes on, so the totals of the merged township equal the sum of its parts;
-3. else (a township split, a merged one seen in the older division, or a name the table does not
-   know) the township of that division it lies in by position (largest share); for a case without a
-   position (未定位) the table alone decides, and it stays unassigned when the table cannot.
-
-:func:`in_division` returns the cases with ``township`` so assigned and ``declared_township`` as
-entered; statistics, maps and bulletins group by ``township`` as before.
+Cases in a township division (which township a case counts in, seen in the current or a past
+division) live in :mod:`cases.assignment`; its names are re-exported here for the callers that
+import them from this module.
 """
 
 from __future__ import annotations
@@ -21,17 +11,24 @@ import dataclasses
 import os
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
+from cases.assignment import (  # noqa: F401  (re-exported: cases in a township division)
+    DECLARED,
+    assign_townships,
+    declared_in,
+    in_division,
+    row_names,
+    store_cases,
+    store_divisions,
+)
 from cases.county import DAIXIAN, DEFAULT_ADCODE, county_from_outline, county_meta, county_of, county_outline
 from cases.demo import init_demo
 from cases.divisions import CountyDivisions, county_divisions
 from cases.io.geodata import load_shipped_boundaries
 from cases.model import COUNTY
 from cases.store import CaseStore, default_db_path, open_store
-from geo.checks import check_cases, township_of
+from geo.checks import check_cases
 from geo.errors import StoreError, ValidationError
 
 APPROX_NOTE = "注意：乡镇界线为示意（按乡镇驻地泰森多边形生成，非官方界线），乡镇归属仅供参考。"
@@ -128,19 +125,7 @@ def results_to_records(results: pd.DataFrame) -> list[dict]:
     return out
 
 
-# -- cases in a township division ------------------------------------------------------------
-#: Column of :func:`in_division` holding the township as declared.
-DECLARED = "declared_township"
-
-
-def store_divisions(store: CaseStore) -> CountyDivisions | None:
-    """The division data (``data/divisions/``) of the store's county (named by its outline; 代县 without one),
-    or None for a county without a data file."""
-    county = store.county()
-    name = str(county["name"].iloc[0]) if len(county) and "name" in county else COUNTY
-    return county_divisions(name)
-
-
+# -- township divisions of a layer ------------------------------------------------------------
 def division_year(layer: gpd.GeoDataFrame, divisions: CountyDivisions | None) -> int | None:
     """The year of the division whose townships are exactly ``layer``'s names (the newest such), else None."""
     found = divisions.matching(str(n) for n in layer["name"]) if divisions is not None else None
@@ -182,96 +167,3 @@ def _difference(names: list[str], expected: tuple[str, ...]) -> str:
     missing = [n for n in expected if n not in names]
     parts = ([f"图层中多出 {'、'.join(unknown)}"] if unknown else []) + ([f"缺少 {'、'.join(missing)}"] if missing else [])
     return "；".join(parts)
-
-
-def assign_townships(cases: gpd.GeoDataFrame, layer: gpd.GeoDataFrame,
-                     divisions: CountyDivisions | None) -> np.ndarray:
-    """The township of ``layer`` each case belongs to (see the module docstring); None where none.
-
-    Parameters
-    ----------
-    cases : geopandas.GeoDataFrame
-        Cases with ``township`` (declared) and geometry (may be missing: 未定位).
-    layer : geopandas.GeoDataFrame
-        A township layer (``name``), of any division.
-    divisions : CountyDivisions or None
-        The county's division data; None translates nothing (a declared name not in ``layer`` goes by position).
-    """
-    names = [str(n) for n in layer["name"]]
-    declared = cases["township"].fillna("").astype(str).to_numpy() if len(cases) else np.array([], dtype=object)
-    out = np.array([_by_table(d, names, divisions) for d in declared], dtype=object)
-    todo = np.flatnonzero(pd.isna(out))
-    if len(todo):
-        geoms = np.asarray(cases.geometry.values)[todo]
-        located = todo[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-        if len(located):
-            found = township_of(cases.iloc[located], layer)
-            out[located] = [_hinted(d, names, divisions, f) for d, f in zip(declared[located], found)]
-    return out
-
-
-def declared_in(cases: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, divisions: CountyDivisions | None) -> np.ndarray:
-    """Each case's declared township in ``layer``'s division, to compare like with like (TOWNSHIP_MISMATCH).
-
-    The declared township itself or its one successor/predecessor in ``layer``; where the table gives
-    several (峪口镇 seen among 滩上镇 and 峪口乡), the one the case lies in if it is among them, else the
-    first; a name the table does not connect stays as declared.
-    """
-    names = [str(n) for n in layer["name"]]
-    declared = cases["township"].fillna("").astype(str).to_numpy() if len(cases) else np.array([], dtype=object)
-    if divisions is None:
-        return declared
-    found = [divisions.candidates(d, names) if d else () for d in declared]
-    out = np.array([f[0] if len(f) == 1 else d for d, f in zip(declared, found)], dtype=object)
-    several = np.array([len(f) > 1 for f in found], dtype=bool)
-    if several.any():
-        idx = np.flatnonzero(several)
-        where = township_of(cases.iloc[idx], layer)
-        out[idx] = [w if w in found[i] else found[i][0] for i, w in zip(idx, where)]
-    return out
-
-
-def in_division(cases: gpd.GeoDataFrame, layer: gpd.GeoDataFrame,
-                divisions: CountyDivisions | None) -> gpd.GeoDataFrame:
-    """``cases`` with ``township`` = their township in ``layer``'s division ("" where none) and
-    ``declared_township`` = as declared; a new frame, the input is not changed.  Without a township
-    layer (a county whose townships are not loaded) the declared townships stand."""
-    out = cases.copy()
-    out[DECLARED] = cases["township"].to_numpy() if len(cases) else []
-    if layer.empty:
-        return out
-    assigned = assign_townships(cases, layer, divisions)
-    out["township"] = [a if isinstance(a, str) else "" for a in assigned]
-    return out
-
-
-def row_names(cases: pd.DataFrame, layer: gpd.GeoDataFrame) -> list[str]:
-    """The townships a per-township table lists: the layer's, or without a layer the declared ones (sorted)."""
-    if not layer.empty:
-        return [str(n) for n in layer["name"]]
-    return sorted({str(t) for t in cases["township"].dropna() if str(t)})
-
-
-def store_cases(store: CaseStore, *, year: int | None = None,
-                cases: gpd.GeoDataFrame | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The store's cases (or ``cases``) in its division in force in ``year`` (default: current), and that layer."""
-    layer = store.townships(year=year)
-    frame = store.cases() if cases is None else cases
-    return in_division(frame, layer, store_divisions(store)), layer
-
-
-def _by_table(declared: str, names: list[str], divisions: CountyDivisions | None) -> str | None:
-    if not declared:
-        return None
-    if divisions is None:
-        return declared if declared in names else None
-    return divisions.translate(declared, names)
-
-
-def _hinted(declared: str, names: list[str], divisions: CountyDivisions | None, found: str | None) -> str | None:
-    """A located case the table could not place: the candidate it lies in, else where it lies."""
-    if divisions is not None and declared:
-        chosen = divisions.translate(declared, names, hint=found)
-        if chosen is not None:
-            return chosen
-    return found

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from cases.model import CATEGORIES, CLOSED_STATUS, RECTIFIED_STATUSES
 from geo.crs import M2_PER_MU, to_area_crs
@@ -31,24 +32,28 @@ STAT_COLUMNS: dict[str, str] = {
 }
 
 
-def case_area_mu(cases: gpd.GeoDataFrame) -> np.ndarray:
-    """Area of each case in 亩: from the polygon (area CRS), or the declared 亩数 for a point or a case not yet located."""
+def case_area_mu(cases: gpd.GeoDataFrame, *, area_crs: CRS | None = None) -> np.ndarray:
+    """Area of each case in 亩: from the polygon, or the declared 亩数 for a point or a case not yet located.
+
+    Polygons are measured in ``area_crs`` (the store's county's, ``county_of(store).area_crs``; default
+    代县's zone 38).
+    """
     if len(cases) == 0:
         return np.zeros(0)
-    geoms = np.asarray(to_area_crs(cases).geometry.values)
+    geoms = np.asarray((to_area_crs(cases) if area_crs is None else to_area_crs(cases).to_crs(area_crs)).geometry.values)
     poly = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon; points and 未定位 use 亩数
     declared = pd.to_numeric(cases.get("area_mu_declared"), errors="coerce")
     declared = declared.fillna(0.0).to_numpy() if declared is not None else np.zeros(len(cases))
     return np.where(poly, shapely.area(geoms) / M2_PER_MU, declared)
 
 
-def township_stats(cases: gpd.GeoDataFrame, *, townships: Sequence[str]) -> pd.DataFrame:
+def township_stats(cases: gpd.GeoDataFrame, *, townships: Sequence[str], area_crs: CRS | None = None) -> pd.DataFrame:
     """One row per township of ``townships`` (all of them, even with no case) plus a 合计 row.
 
     Cases count in their township (``township``: the declared one, or the one of the division shown,
     see :func:`cases.service.in_division`).  Cases in none of ``townships`` get a 未归入乡镇 row
     before 合计 (only when there are any).  整改到位 counts cases whose status is 乡镇已验收 or later;
-    已销号 counts closed cases.
+    已销号 counts closed cases.  Areas are measured in ``area_crs`` (see :func:`case_area_mu`).
     """
     names = [str(t) for t in townships]
     town = cases["township"].fillna("").astype(str)
@@ -60,7 +65,7 @@ def township_stats(cases: gpd.GeoDataFrame, *, townships: Sequence[str]) -> pd.D
         "land_cases": (cases["kind"] == "land").astype(int).to_numpy(),
         "mining_cases": (cases["kind"] == "mining").astype(int).to_numpy(),
         **{f"cat_{k}": (cases["category"].astype(int) == k).astype(int).to_numpy() for k in CATEGORIES},
-        "area_mu": case_area_mu(cases),
+        "area_mu": case_area_mu(cases, area_crs=area_crs),
         "fine_wan": pd.to_numeric(cases["fine_wan"], errors="coerce").fillna(0).to_numpy(),
         "criminal_persons": pd.to_numeric(cases["criminal_persons"], errors="coerce").fillna(0).astype(int).to_numpy(),
         "accountability_persons": pd.to_numeric(cases["accountability_persons"], errors="coerce").fillna(0).astype(int).to_numpy(),

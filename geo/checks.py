@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS, require_crs, to_area_crs
+from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS, require_crs
 
 #: Flag codes, with their Chinese labels.
 FLAGS: dict[str, str] = {
@@ -143,16 +143,17 @@ def outside_of(subjects: np.ndarray, permits: np.ndarray) -> np.ndarray:
     return shapely.difference(subjects, permits)
 
 
-def outside_parts(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """The part of each mining parcel outside the permit it names (area CRS; empty where none), for drawing.
+def outside_parts(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame, *, area_crs: CRS = AREA_CRS) -> gpd.GeoSeries:
+    """The part of each mining parcel outside the permit it names (in ``area_crs``, default 代县's zone 38; empty
+    where none), for drawing.
 
     Cases without a permit number, naming an unknown permit, or located by a point get an empty
     geometry: they are unlicensed or have no area, not an out-of-bounds part to hatch.
     """
-    c = to_area_crs(cases)
+    c = _in_crs(cases, area_crs)
     out = np.array([shapely.Polygon()] * len(c), dtype=object)
     if len(c) and len(permits):
-        p = to_area_crs(permits)
+        p = _in_crs(permits, area_crs)
         lookup = dict(zip(p["permit_no"].astype(str), p.geometry.values))
         nos = c["permit_no"].fillna("").astype(str).to_numpy() if "permit_no" in c else np.full(len(c), "")
         is_mine = c["kind"].astype(str).to_numpy() == "mining"
@@ -161,18 +162,20 @@ def outside_parts(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> gpd.Geo
         if len(sel):
             pg = np.array([lookup[n] for n in nos[sel]], dtype=object)
             out[sel] = outside_of(np.asarray(c.geometry.values)[sel], pg)
-    return gpd.GeoSeries(out, index=c.index, crs=AREA_CRS)
+    return gpd.GeoSeries(out, index=c.index, crs=area_crs)
 
 
-def outside_part(subject: shapely.Geometry | None, permit: shapely.Geometry | None) -> shapely.Geometry | None:
-    """The part of one parcel (lon/lat) outside one permit (lon/lat), computed in the area CRS, in lon/lat.
+def outside_part(subject: shapely.Geometry | None, permit: shapely.Geometry | None, *,
+                 area_crs: CRS = AREA_CRS) -> shapely.Geometry | None:
+    """The part of one parcel (lon/lat) outside one permit (lon/lat), computed in ``area_crs`` (default 代县's
+    zone 38), in lon/lat.
 
     None for a point, a missing permit, or a parcel wholly inside.
     """
     if subject is None or permit is None or subject.geom_type == "Point":
         return None
-    pair = gpd.GeoSeries([subject, permit], crs=STORAGE_CRS).to_crs(AREA_CRS).values
-    out = gpd.GeoSeries(outside_of(pair[:1], pair[1:]), crs=AREA_CRS).to_crs(STORAGE_CRS).iloc[0]
+    pair = gpd.GeoSeries([subject, permit], crs=STORAGE_CRS).to_crs(area_crs).values
+    out = gpd.GeoSeries(outside_of(pair[:1], pair[1:]), crs=area_crs).to_crs(STORAGE_CRS).iloc[0]
     return None if out.is_empty else out
 
 

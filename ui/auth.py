@@ -11,6 +11,7 @@ import streamlit as st
 
 from cases import accounts
 from cases.accounts import Account
+from cases.county import county_of
 from cases.store import CaseStore
 from geo.errors import AuthenticationError, ValidationError
 
@@ -30,7 +31,7 @@ def is_local_browser() -> bool:
 
 def login_page(store: CaseStore) -> None:
     """The login form; on the app's first run, the first administrator (only on the server itself)."""
-    st.header("代县用地用矿执法案件地图")
+    st.header(f"{county_of(store).name}用地用矿执法案件地图")
     if not accounts.has_accounts(store):
         _first_administrator(store)
         return

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from cases.accounts import Account
+from cases.assignment import current_townships
 from cases.permissions import GuardedStore, visible_cases
 from cases.service import app_store, check_store, row_names, store_cases, store_divisions, store_notes
 from cases.store import SQLiteStore, default_db_path
@@ -83,9 +85,18 @@ def _all_checks(path: str, version: int) -> pd.DataFrame:
     return check_store(_store(path))
 
 
+@st.cache_data(show_spinner=False)
+def _all_current(path: str, version: int) -> np.ndarray:
+    return current_townships(_store(path), _all_cases(path, version))
+
+
 def load_cases(path: str, version: int) -> gpd.GeoDataFrame:
-    """The cases the logged-in account may read; the full table is cached per store version."""
-    return visible_cases(account(), _all_cases(path, version))
+    """The cases the logged-in account may read (a township account: those of its township in the current
+    division); the full table is cached per store version."""
+    acc = account()
+    if acc.role != "township":
+        return _all_cases(path, version)
+    return visible_cases(acc, _all_cases(path, version), current=_all_current(path, version))
 
 
 def load_checks(path: str, version: int) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import geopandas as gpd
 import streamlit as st
 
+from cases.county import county_of
 from cases.output.figures import producing_unit, save_figure
 from cases.output.fonts import font_family
 from cases.service import store_notes
@@ -31,9 +32,10 @@ def snapshot_maker(content: MapContent, *, extent: tuple[float, float, float, fl
     import io
 
     family = font_family()  # look the font up now, in the script thread (raises a Chinese error if none)
+    crs = county_of(common.raw_store()).area_crs  # drawn in the store's county's zone
 
     def make() -> bytes:
-        fig = snapshot_figure(content, extent=extent, size=size, landscape=landscape, dpi=dpi, font=family)
+        fig = snapshot_figure(content, extent=extent, size=size, landscape=landscape, dpi=dpi, font=family, crs=crs)
         buf = io.BytesIO()
         save_figure(fig, buf, fmt=fmt)
         return buf.getvalue()
@@ -49,7 +51,8 @@ def map_content(cases: gpd.GeoDataFrame, *, title: str, area_name: str = "代县
     store = common.store()
     return MapContent(cases=cases, townships=towns, permits=permits, county=county, title=title,
                       area_name=area_name, date_text=_today(), unit=producing_unit(store),
-                      notes=store_notes(store), outside=outside_parts(cases, permits), focus=focus,
+                      notes=store_notes(store), outside=outside_parts(cases, permits, area_crs=county_of(store).area_crs),
+                      focus=focus,
                       highlight=highlight)
 
 

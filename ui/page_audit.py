@@ -21,7 +21,7 @@ def render() -> None:
     c1, c2, c3 = st.columns(3)
     text = c1.text_input("搜索（案件编号 / 用户 / 内容）", key="audit_text").strip()
     since = c2.date_input("起始日期", value=None, key="audit_since", format="YYYY-MM-DD")
-    kinds = c3.multiselect("操作", list(ACTIONS.values()), key="audit_actions")
+    kinds = c3.multiselect("操作", list(ACTIONS.values()), key="audit_actions", placeholder="全部操作")
     try:
         log = store.audit(since=since.isoformat() if isinstance(since, dt.date) else None)
     except CasemapError as exc:
@@ -34,6 +34,8 @@ def render() -> None:
         hay = log.fillna("").astype(str).agg(" ".join, axis=1)
         log = log[hay.str.contains(text, regex=False)]
     st.caption(f"共 {len(log)} 条（最新在前）。记录只能追加；每条都带有与前一条相连的校验值，改动或删除会被发现。")
+    log = log.assign(at=log["at"].astype(str).str.replace("T", " ", regex=False)).astype(object)
+    log = log.where(log.notna(), "")
     shown = log.iloc[::-1].rename(columns={"at": "时间", "user": "用户", "case_id": "案件编号", "action": "操作",
                                              "field": "字段", "old": "原值", "new": "新值"})
     st.dataframe(shown, hide_index=True, width="stretch")

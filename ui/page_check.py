@@ -8,6 +8,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
+from cases.county import county_of
 from geo.checks import FLAGS, check_cases, outside_part
 from geo.crs import STORAGE_CRS
 from geo.webmap.maps import build_check_map
@@ -44,7 +45,7 @@ def render() -> None:
         result = _check_one(subject, permit_choice, towns, permits, county)
 
     permit = permits.loc[permits["permit_no"] == result["permit_no"]] if _has(result["permit_no"]) else None
-    outside = outside_part(subject, permit.geometry.iloc[0]) if permit is not None and len(permit) else None
+    outside = outside_part(subject, permit.geometry.iloc[0], area_crs=_area_crs()) if permit is not None and len(permit) else None
     names = [t["name"] for t in (result["townships"] or [])]
     map_col, num_col = st.columns([3, 2])
     with map_col:
@@ -81,7 +82,12 @@ def _check_one(subject, permit_choice: str, towns, permits, county) -> pd.Series
         "permit_no": [None if permit_choice in (AUTO_PERMIT, NO_PERMIT) else permit_choice],
         "mineral": [""], "found_date": [None],
     }, geometry=[subject], crs=STORAGE_CRS)
-    return check_cases(one, towns, permits, county).iloc[0]
+    return check_cases(one, towns, permits, county, area_crs=_area_crs()).iloc[0]
+
+
+def _area_crs():
+    """The CRS the store's county measures in (its Gauss-Krüger zone)."""
+    return county_of(common.raw_store()).area_crs
 
 
 def _subject_frame(subject: shapely.Geometry, label: str, result: pd.Series) -> gpd.GeoDataFrame:

@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
+from cases.county import county_of
 from cases.ledger.importer import ParsedLedger, import_ledger, plan_import, read_ledger, store_lookup
 from cases.ledger.permits import import_permits, read_permits
 from cases.output.exports import export_bytes
@@ -102,7 +103,7 @@ def _ledger_tab(user: str) -> None:
                 st.session_state[KEY_PARSED] = parsed = read_ledger(
                     path, kind=kind, geometry=geo_path, key=key, existing=lookup,
                     county=shapely.union_all(county.geometry.values) if not county.empty else None,
-                    progress=_progress_bar())
+                    progress=_progress_bar(), division=county_of(s))
                 st.session_state[KEY_READ_VERSIONS] = lookup.versions([c.case_id for c in parsed.cases])
             except CasemapError as exc:
                 st.session_state[KEY_PARSED] = None
@@ -141,7 +142,7 @@ def _permit_tab(user: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = _staged(upload, Path(tmp))
         try:
-            permits, notes = read_permits(path)
+            permits, notes = read_permits(path, division=county_of(s))
         except CasemapError as exc:
             show_error(exc)
             return
@@ -166,7 +167,7 @@ def _export(path: str, ver: int, fmt: str, township: str | None, who: str) -> tu
 
 
 def _export_tab() -> None:
-    town = st.selectbox("范围", ["全县", *common.township_choices(db_path(), version())], key="exp_town")
+    town = st.selectbox("范围", ["全县", *common.township_names(db_path(), version())], key="exp_town")
     township = None if town == "全县" else town
     st.caption("台账按附件2/附件3 的格式排版（A4 横向，表头每页重复，可直接打印签字）；右侧灰色“casemap 管理信息”列不打印，"
                "重新导入时使用。KML/KMZ 可在奥维互动地图和 Google Earth 中打开。")

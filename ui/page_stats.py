@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from cases.county import county_of
 from cases.io.files import guard_csv_frame
 from cases.model import CATEGORY_SHORT
 from cases.service import row_names
@@ -22,7 +23,7 @@ MEASURES = {k: v for k, v in STAT_COLUMNS.items() if k != "township"}
 @st.cache_data(show_spinner=False)
 def _stats(path: str, version: int, who: str, year: int | None) -> pd.DataFrame:
     cases, layer = common.load_division(path, version, year)
-    return township_stats(cases, townships=row_names(cases, layer))
+    return township_stats(cases, townships=row_names(cases, layer), area_crs=county_of(common.raw_store()).area_crs)
 
 
 def _year_label(year: int, current: int) -> str:

@@ -18,6 +18,8 @@ FILTER_HELP = ("筛选条件 键=值，可重复；同一键的多个值为“�
                "status（办理状态）、flag（核查标记代码或中文，如 OUT_OF_BOUNDS/越界开采）、category（1–10 或简称）、"
                "township（乡镇）。例：--filter kind=mining --filter status=已立案 --filter flag=OUT_OF_BOUNDS --filter category=7")
 
+DIVISION_HELP = "按该年施行的乡镇区划划分乡镇（默认现行区划）；案件按其在该区划中的乡镇，旧乡镇名按撤并表换算"
+
 
 def _date(text: str | None, label: str):
     return parse_date(text, field_label=label) if text else None
@@ -28,7 +30,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     check_output(args.out, force=args.force)
     store, _ = store_for(args)
     request = SnapshotRequest(township=args.township, case_id=args.case, case_filter=parse_filters(args.filter),
-                              title=args.title, unit=args.unit, date=_date(args.date, "--date"))
+                              title=args.title, unit=args.unit, date=_date(args.date, "--date"),
+                              division=args.division)
     path = write_snapshot(store, args.out, request, size=args.size, landscape=args.landscape, dpi=args.dpi)
     orient = "横向" if args.landscape else "纵向"
     print(f"已生成地图：{path}（{args.size} {orient}，{args.dpi:g} dpi）")
@@ -53,7 +56,8 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     check_output(args.out, force=args.force)
     store, _ = store_for(args)
     day = _date(args.date, "--date")
-    path, bulletin = write_bulletin(store, args.out, day=day, since=_date(args.since, "--since"), unit=args.unit)
+    path, bulletin = write_bulletin(store, args.out, day=day, since=_date(args.since, "--since"), unit=args.unit,
+                                    division=args.division)
     print(f"已生成通报：{path}（{bulletin.title_date}，第 {bulletin.number} 期，变化统计自 {bulletin.since_text}）")
     return 0
 
@@ -71,6 +75,7 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     s.add_argument("--title", help="图名（默认按范围自动生成）")
     s.add_argument("--unit", help="制图单位（默认 代县自然资源局）")
     s.add_argument("--date", metavar="YYYY-MM-DD", help="图上日期（默认今天）")
+    s.add_argument("--division", type=int, metavar="YEAR", help=DIVISION_HELP)
     s.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(s)
     s.set_defaults(func=cmd_snapshot)
@@ -90,6 +95,7 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     b.add_argument("--since", metavar="YYYY-MM-DD", help="变化统计起始日（默认上一期通报日，即此前最近的15日或30日）")
     b.add_argument("--out", required=True, metavar="FILE.docx|.pdf", help="输出 Word（.docx，可编辑）或 PDF")
     b.add_argument("--unit", help="发文单位（默认 县专项行动领导组办公室）")
+    b.add_argument("--division", type=int, metavar="YEAR", help=DIVISION_HELP)
     b.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(b)
     b.set_defaults(func=cmd_bulletin)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from cases.assignment import township_scope
 from cases.cli.session import store_for
 from cases.io.exchange import export_geodata
 from cases.io.files import FORCE_HELP, check_output
@@ -97,10 +98,13 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
     check_output(args.out, force=args.force)
     store, _ = store_for(args)
     cases = store.cases()
-    path = write_ledger(cases, args.out, kind=args.kind, township=args.township)
-    n = len(ledger_selection(cases, kind=args.kind, township=args.township))
+    township, current, notes = township_scope(store, cases, args.township)
+    path = write_ledger(cases, args.out, kind=args.kind, township=township, current=current)
+    n = len(ledger_selection(cases, kind=args.kind, township=township, current=current))
     name = "违法违规用地清单（附件2）" if args.kind == "land" else "非法违法采矿清单（附件3）"
-    print(f"已导出{name} {n} 行到 {path}（A4 横向，表头每页重复）", file=_out())
+    out = _out()
+    print(f"已导出{name} {n} 行到 {path}（A4 横向，表头每页重复）", file=out)
+    _notes(notes, out)
     return 0
 
 

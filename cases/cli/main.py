@@ -63,27 +63,25 @@ def _emit(frame: pd.DataFrame, fmt: str, *, json_records: list | None = None, no
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check the cases of a file against townships, the county and permits."""
-    cases, notes = read_case_file(args.cases_file)
-    store = None
+    store, _ = store_for(args)
+    county = county_of(store)  # files are read, and areas measured, in the store's county's zone
+    cases, notes = read_case_file(args.cases_file, division=county)
     if args.permits:
-        permits, pn = read_permit_file(args.permits)
+        permits, pn = read_permit_file(args.permits, division=county)
         notes += pn
     else:
-        store, _ = store_for(args)
         permits = store.permits()
     if args.townships:
-        towns = read_township_file(args.townships, name_field=args.name_field)
+        towns = read_township_file(args.townships, name_field=args.name_field, division=county)
     else:
-        store = store or store_for(args)[0]
         towns = store.townships()
     if towns["approximate"].any():
         notes.append(APPROX_NOTE)
-    store = store or store_for(args)[0]
     if args.townships:
         refuse_outside(towns, store.county(), what=f"乡镇界线文件 {Path(args.townships).name}")
     # like with like: a declared township of another division is carried into the layer's by the change table
     cases = cases.assign(township=declared_in(cases, towns, store_divisions(store)))
-    res = check_cases(cases, towns, permits, store.county(), tolerance_m=args.tolerance_m)
+    res = check_cases(cases, towns, permits, store.county(), tolerance_m=args.tolerance_m, area_crs=county.area_crs)
     notes += _outside_notes(cases, res, from_file=bool(args.townships))
     records = results_to_records(res)
     if args.format == "json":
@@ -112,7 +110,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     township of the current division or, with ``--division YEAR``, of the division in force in that year."""
     store, _ = store_for(args)
     cases, towns = store_cases(store, year=args.division)
-    table = township_stats(cases, townships=row_names(cases, towns))
+    table = township_stats(cases, townships=row_names(cases, towns), area_crs=county_of(store).area_crs)
     notes = store_notes(store)
     if args.division is not None:
         shown = towns.attrs.get("valid_from") or "未注明年份"
@@ -206,7 +204,7 @@ def cmd_load_townships(args: argparse.Namespace) -> int:
     whose townships it names), keeping the other divisions; the newest is the current one."""
     store, user = store_for(args)
     county = store.county()
-    towns = read_township_file(args.file, name_field=args.name_field, county=county)
+    towns = read_township_file(args.file, name_field=args.name_field, county=county, division=county_of(store))
     divisions = store_divisions(store)
     year, order = layer_division(list(towns["name"]), divisions, year=args.year,
                                  county=str(county["name"].iloc[0]) if len(county) else COUNTY)

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from cases.county import DAIXIAN, County
 from cases.io.geodata import (
     CASE_REQUIRED,
     PERMIT_REQUIRED,
@@ -36,7 +37,8 @@ def _holds(fields: tuple[str, ...], tag: str) -> bool:
     return "permit_no" in fields and "case_id" not in fields
 
 
-def _read_export_aware(path: str | Path, *, what: str, layers: tuple[str, ...], tag: str) -> gpd.GeoDataFrame:
+def _read_export_aware(path: str | Path, *, what: str, layers: tuple[str, ...], tag: str,
+                       division: County = DAIXIAN) -> gpd.GeoDataFrame:
     """Read a case or permit file; from a casemap export only its case (or permit) layers/features.
 
     A GeoPackage or .shp.zip written by ``python -m cases export`` holds ``cases_polygon``,
@@ -47,7 +49,7 @@ def _read_export_aware(path: str | Path, *, what: str, layers: tuple[str, ...], 
     wanted = [n for n in layers if n in have]
     if not wanted and len(have) > 1:  # e.g. a KML with one folder per kind: every layer of the right sort
         wanted = [n for n, fields in have.items() if _holds(fields, tag)]
-    frame = read_geodata(path, what=what, layers=wanted or list(have)[:1] or None).frame
+    frame = read_geodata(path, what=what, layers=wanted or list(have)[:1] or None, division=division).frame
     if "layer" in frame and frame["layer"].isin(["case", "permit"]).all() and len(frame):
         frame = frame[frame["layer"] == tag].drop(columns="layer").reset_index(drop=True)
     return frame
@@ -59,10 +61,11 @@ def _text_col(frame: gpd.GeoDataFrame, name: str) -> pd.Series:
     return frame[name].astype(object).where(frame[name].notna(), "").astype(str).str.strip()
 
 
-def _geometries(frame: gpd.GeoDataFrame, errors: list[str], *, path, key: str, noun: str):
+def _geometries(frame: gpd.GeoDataFrame, errors: list[str], *, path, key: str, noun: str,
+                division: County = DAIXIAN):
     """Check and repair geometries; raise RowErrors with ``errors`` plus any geometry errors."""
     try:
-        frame, notes = prepare_geometries(frame, key=key, noun=noun)
+        frame, notes = prepare_geometries(frame, key=key, noun=noun, division=division)
     except RowErrors as exc:
         errors = errors + exc.errors
         notes = []
@@ -71,12 +74,15 @@ def _geometries(frame: gpd.GeoDataFrame, errors: list[str], *, path, key: str, n
     return frame, notes
 
 
-def read_case_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+def read_case_file(path: str | Path, *, division: County = DAIXIAN) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read cases to check; return them in CGCS2000 with the notes of any repairs.
+
+    Projected files are read in the zone, and positions checked against the box, of ``division`` (the
+    store's county, default 代县).
 
     Raises RowErrors listing every bad case (kind, category, date, geometry, position).
     """
-    frame = _read_export_aware(path, what="案件文件", layers=EXPORT_CASE_LAYERS, tag="case")
+    frame = _read_export_aware(path, what="案件文件", layers=EXPORT_CASE_LAYERS, tag="case", division=division)
     if frame.empty:
         raise LedgerFormatError(f"案件文件 {Path(path).name} 中没有任何要素（案件），没有可核查的内容")
     require_columns(frame, CASE_REQUIRED, what="案件文件")
@@ -99,7 +105,7 @@ def read_case_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     found = frame["found_date"] if "found_date" in frame else pd.Series([None] * len(frame))
     dates, date_errs = parse_date_column(found.tolist(), labels=labels, field="found_date")
     errors += date_errs
-    frame, notes = _geometries(frame, errors, path=path, key="case_id", noun="案件")
+    frame, notes = _geometries(frame, errors, path=path, key="case_id", noun="案件", division=division)
     out = gpd.GeoDataFrame({
         "case_id": ids.to_numpy(), "kind": kind.to_numpy(), "category": cat.astype(int).to_numpy(),
         **{c: _text_col(frame, c).to_numpy() for c in ("township", "permit_no", "mineral")},
@@ -108,9 +114,11 @@ def read_case_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     return out, notes
 
 
-def read_permit_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Read permit areas (``permit_no``, ``holder``, ``mineral``, ``valid_from``, ``valid_to``)."""
-    frame = _read_export_aware(path, what="采矿许可证文件", layers=(EXPORT_PERMIT_LAYER,), tag="permit")
+def read_permit_file(path: str | Path, *, division: County = DAIXIAN) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read permit areas (``permit_no``, ``holder``, ``mineral``, ``valid_from``, ``valid_to``) in the zone and box
+    of ``division`` (default 代县)."""
+    frame = _read_export_aware(path, what="采矿许可证文件", layers=(EXPORT_PERMIT_LAYER,), tag="permit",
+                               division=division)
     require_columns(frame, PERMIT_REQUIRED, what="采矿许可证文件")
     labels = labels_for(frame, "permit_no", "许可证")
     errors: list[str] = []
@@ -119,7 +127,7 @@ def read_permit_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
         vals = frame[name].tolist() if name in frame else [None] * len(frame)
         cols[name], errs = parse_date_column(vals, labels=labels, field=name)
         errors += errs
-    frame, notes = _geometries(frame, errors, path=path, key="permit_no", noun="许可证")
+    frame, notes = _geometries(frame, errors, path=path, key="permit_no", noun="许可证", division=division)
     out = gpd.GeoDataFrame({
         **{c: _text_col(frame, c).to_numpy() for c in ("permit_no", "holder", "mineral")}, **cols,
     }, geometry=frame.geometry.values, crs=frame.crs)
@@ -127,14 +135,15 @@ def read_permit_file(path: str | Path) -> tuple[gpd.GeoDataFrame, list[str]]:
 
 
 def read_township_file(path: str | Path, *, name_field: str = "name",
-                       county: gpd.GeoDataFrame | gpd.GeoSeries | None = None) -> gpd.GeoDataFrame:
+                       county: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+                       division: County = DAIXIAN) -> gpd.GeoDataFrame:
     """Read a township layer: any townships with a name in ``name_field`` (a subset of the county's too).
 
     Refuses, with a Chinese message naming the problem: an unreadable file, a layer without a CRS, a
     missing or empty name field, a name given to several features, a feature that is not a polygon and,
     given the ``county`` outline, townships lying mostly outside it (another county's file).
     """
-    towns = normalise_township_layer(read_layer(path, what="乡镇界线文件"), name_field=name_field)
+    towns = normalise_township_layer(read_layer(path, what="乡镇界线文件", division=division), name_field=name_field)
     if county is not None and len(county):
         refuse_outside(towns, county, what=f"乡镇界线文件 {Path(path).name}")
     return towns

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from cases.assignment import current_townships, shown_name
 from cases.io.files import atomic_output, guard_csv_frame, max_import_bytes, unguard_csv_cell
 from cases.io.geodata import KML_SUFFIXES, read_geodata
 from cases.io.kml import new_document, placemark, to_bytes, write_kmz
@@ -88,11 +89,16 @@ def _whole(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def select(store, *, township: str | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The store's cases and permits, limited to one township (permits: those touching it) if given."""
+    """The store's cases and permits, limited to one township (permits: those touching it) if given.
+
+    The township is one of the current division (a name of an older one is carried into it:
+    滩上镇 → 峪口镇, :func:`cases.assignment.shown_name`), and a case belongs to it when its township in
+    the current division is that one (:func:`cases.assignment.current_townships`), whatever it was declared.
+    """
     cases, permits = store.cases(), store.permits()
     if township:
-        township = township_option(township)
-        cases = cases[cases["township"] == township]
+        township, _ = shown_name(store, township_option(township))
+        cases = cases[current_townships(store, cases) == township]
         towns = store.townships()
         area = towns[towns["name"] == township]
         if not area.empty:
@@ -106,6 +112,9 @@ def export_geodata(store, path: str | os.PathLike, *, township: str | None = Non
     fmt = output_format(path)
     cases, permits = select(store, township=township)
     notes: list[str] = []
+    if township:
+        translated = shown_name(store, township_option(township))[1]
+        notes += [translated] if translated else []
     if fmt in (".kml", ".kmz"):
         located = ~(cases.geometry.isna() | cases.geometry.is_empty)
         if not located.all():

@@ -16,6 +16,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from cases.county import DAIXIAN, County
 from cases.io.files import check_size, check_unpacked
 from cases.io.kml import read_kml
 from cases.model import parse_date
@@ -55,7 +56,7 @@ class GeoRead:
 
 
 def read_geodata(path: str | Path, *, what: str = "文件", layers: Sequence[str] | None = None,
-                 max_bytes: int | None = None) -> GeoRead:
+                 max_bytes: int | None = None, division: County = DAIXIAN) -> GeoRead:
     """The one geodata reader: GeoPackage, Shapefile (.shp or .zip), GeoJSON, KML, KMZ → CGCS2000 lon/lat.
 
     Refuses, with one Chinese message each: a missing, empty or too large file, a zip (or KMZ) that
@@ -76,6 +77,8 @@ def read_geodata(path: str | Path, *, what: str = "文件", layers: Sequence[str
         Layers (KML: folders) to read, in this order; None reads every layer.
     max_bytes : int, optional
         Size limit (see :func:`cases.io.files.check_size`); None reads any size.
+    division : County, optional
+        The county whose zone and box projected numbers must fit (the store's county; default 代县).
 
     Returns
     -------
@@ -98,7 +101,7 @@ def read_geodata(path: str | Path, *, what: str = "文件", layers: Sequence[str
     chosen = names if layers is None else [str(n) for n in layers]
     notes: list[str] = []
     frames = [_read_layer(path, n, subject=f"{what} {path.name}" + (f" 的图层 {n}" if len(names) > 1 else ""),
-                          notes=notes) for n in chosen]
+                          notes=notes, division=division) for n in chosen]
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
     return GeoRead(frame, notes, np.repeat(np.array(chosen, dtype=object), [len(f) for f in frames]))
 
@@ -119,10 +122,11 @@ def geodata_layers(path: str | Path) -> dict[str, tuple[str, ...]]:
         return {}
 
 
-def read_layer(path: str | Path, *, what: str = "文件", layer: str | None = None) -> gpd.GeoDataFrame:
+def read_layer(path: str | Path, *, what: str = "文件", layer: str | None = None,
+               division: County = DAIXIAN) -> gpd.GeoDataFrame:
     """One layer (default: the first) of a geodata file in CGCS2000, read by :func:`read_geodata`."""
     names = [layer] if layer else list(geodata_layers(path))[:1] or None
-    return read_geodata(path, what=what, layers=names).frame
+    return read_geodata(path, what=what, layers=names, division=division).frame
 
 
 def _check_file(path: Path, *, what: str, max_bytes: int | None) -> None:
@@ -134,7 +138,8 @@ def _check_file(path: Path, *, what: str, max_bytes: int | None) -> None:
         raise LedgerFormatError(f"{what} {path.name} 是空文件（0 字节），没有可读取的内容")
 
 
-def _read_layer(path: Path, layer: str, *, subject: str, notes: list[str]) -> gpd.GeoDataFrame:
+def _read_layer(path: Path, layer: str, *, subject: str, notes: list[str],
+                division: County = DAIXIAN) -> gpd.GeoDataFrame:
     opts = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix", datetime_as_string=True, **opts)
@@ -146,14 +151,14 @@ def _read_layer(path: Path, layer: str, *, subject: str, notes: list[str]) -> gp
         raise LedgerFormatError(f"无法读取{subject}：{exc}；{_FORMATS}") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise LedgerFormatError(f"{subject} 没有几何（点或面），不是空间图层")
-    return _to_storage(frame, subject=subject)
+    return _to_storage(frame, subject=subject, division=division)
 
 
-def _to_storage(frame: gpd.GeoDataFrame, *, subject: str) -> gpd.GeoDataFrame:
+def _to_storage(frame: gpd.GeoDataFrame, *, subject: str, division: County = DAIXIAN) -> gpd.GeoDataFrame:
     require_crs(frame, what=subject)
     _check_finite(frame, subject=subject)
     if len(frame) and not frame.geometry.is_empty.all():
-        why = diagnose_projected(tuple(frame.total_bounds), frame.crs)
+        why = diagnose_projected(tuple(frame.total_bounds), frame.crs, **division.keywords)
         if why:
             raise CRSError(f"{subject}：{why}")
     try:
@@ -293,8 +298,10 @@ def labels_for(frame: gpd.GeoDataFrame, key: str, noun: str) -> list[str]:
     return [f"{noun} {i or '(无编号)'}（第 {n} 个要素）" for n, i in enumerate(ids, start=1)]
 
 
-def prepare_geometries(frame: gpd.GeoDataFrame, *, key: str, noun: str) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Check geometries of a lon/lat frame: missing → error, invalid → repaired with a note, outside the county → error.
+def prepare_geometries(frame: gpd.GeoDataFrame, *, key: str, noun: str,
+                       division: County = DAIXIAN) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Check geometries of a lon/lat frame: missing → error, invalid → repaired with a note, outside the box of
+    ``division`` (the store's county, default 代县) → error.
 
     Returns the repaired frame and the notes; raises RowErrors listing every bad feature.
     """
@@ -304,7 +311,7 @@ def prepare_geometries(frame: gpd.GeoDataFrame, *, key: str, noun: str) -> tuple
     errors: list[str] = [f"{labels[i]}：缺少几何（点或面）" for i in np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if errors:
         raise RowErrors(errors)
-    errors += check_in_county_box(geoms, labels)
+    errors += check_in_county_box(geoms, labels, **division.keywords)
     if errors:
         raise RowErrors(errors)
     notes = []

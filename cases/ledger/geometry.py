@@ -25,8 +25,8 @@ _RING = re.compile(r"\(([^()]+)\)")
 _NUMBERS_ONLY = re.compile(r"[\d\s.,，;；:：、\-]*\d[\d\s.,，;；:：、\-]*")
 
 
-def parse_geometry_cell(text: str, *, label: str) -> tuple[shapely.Geometry, list[str]]:
-    """A 坐标 cell as WKT (lon/lat) or a 拐点 list (``1,X,Y;2,X,Y;…``) → geometry and notes.
+def parse_geometry_cell(text: str, *, label: str, division: County = DAIXIAN) -> tuple[shapely.Geometry, list[str]]:
+    """A 坐标 cell as WKT (lon/lat) or a 拐点 list (``1,X,Y;2,X,Y;…``, in the zone of ``division``) → geometry and notes.
 
     Raises LedgerCellError with a Chinese reason (without the row, which the caller names).
     """
@@ -35,7 +35,7 @@ def parse_geometry_cell(text: str, *, label: str) -> tuple[shapely.Geometry, lis
         return _parse_wkt(text, label=label)
     if looks_like_corners(text.replace(";", "\n").replace("；", "\n")) or _NUMBERS_ONLY.fullmatch(text):
         try:
-            return parse_corner_list(text, label=label)
+            return parse_corner_list(text, label=label, division=division)
         except CasemapError as exc:
             raise LedgerCellError(str(exc).removeprefix(f"{label}：").removeprefix(f"{label} ")) from None
     raise LedgerCellError(f"「{text[:60]}」不是 WKT（如 POLYGON((113.0 39.0, …))）也不是拐点坐标（点号,X,Y;…）")

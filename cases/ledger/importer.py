@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import shapely
 
+from cases.county import DAIXIAN, County, county_of
 from cases.io.exchange import read_geo_table
 from cases.ledger.layout import (
     COUNT_FIELDS,
@@ -104,11 +105,12 @@ class ImportReport:
 def read_ledger(path: str | os.PathLike, *, kind: str | None = None, geometry: str | os.PathLike | None = None,
                 key: str | None = None, existing: Callable[[str], Case | None] | None = None,
                 county: shapely.Geometry | None = None, max_bytes: int | None = None,
-                progress: Progress | None = None) -> ParsedLedger:
+                progress: Progress | None = None, division: County = DAIXIAN) -> ParsedLedger:
     """Read a ledger file (xlsx/xls/csv, or a casemap geodata export) into cases and row errors.
 
     Nothing is written.  ``existing`` looks up stored cases by id (their geometry and the values of
-    columns the file lacks are kept); ``county`` is the outline a position must touch.
+    columns the file lacks are kept); ``county`` is the outline a position must touch; coordinates are read in
+    the zone and box of ``division`` (the store's county, default 代县).
     """
     path = Path(path)
     if kind is not None and kind not in KINDS:
@@ -147,7 +149,7 @@ def read_ledger(path: str | os.PathLike, *, kind: str | None = None, geometry: s
     _attach_geofile(rows, geo_by_key, parsed)
     _check_duplicates(rows, parsed)
     for i, row in enumerate(rows):
-        parsed.results.append((row, row_to_case(row, existing=existing, county=county)))
+        parsed.results.append((row, row_to_case(row, existing=existing, county=county, division=division)))
         if i % 20 == 0:
             tick(0.1 + 0.8 * i / max(len(rows), 1), f"解析第 {row.row} 行")
     _check_duplicate_ids(parsed)
@@ -391,7 +393,7 @@ def import_ledger(store: CaseStore, path: str | os.PathLike, *, kind: str | None
     county = store.county()
     outline = shapely.union_all(county.geometry.values) if not county.empty else None
     parsed = read_ledger(path, kind=kind, geometry=geometry, key=key, existing=lookup, county=outline,
-                         max_bytes=max_bytes, progress=progress)
+                         max_bytes=max_bytes, progress=progress, division=county_of(store))
     errors = parsed.all_errors
     if errors:
         raise RowErrors(errors, source=parsed.source)

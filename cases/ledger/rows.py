@@ -23,6 +23,7 @@ from typing import Any
 
 import shapely
 
+from cases.county import DAIXIAN, County
 from cases.ledger.geometry import check_geometry, parse_geometry_cell
 from cases.ledger.layout import LABELS
 from cases.ledger.summary import extract_facts, extract_fine_wan
@@ -120,15 +121,19 @@ def case_id_for(kind: str, township: str, seq: int) -> str:
     return f"{'YD' if kind == LAND else 'CK'}-{township}-{seq:03d}"
 
 
-def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], county: shapely.Geometry | None) -> RowResult:
-    """Build the Case of one ledger row; collect every error of the row instead of stopping at the first."""
+def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], county: shapely.Geometry | None,
+                division: County = DAIXIAN) -> RowResult:
+    """Build the Case of one ledger row; collect every error of the row instead of stopping at the first.
+
+    Coordinates are read in the zone and box of ``division`` (the store's county, default 代县).
+    """
     res = RowResult(None)
     v: dict[str, Any] = {}
     present = set(row.values)
     for name, raw in row.values.items():
         if name in _CONVERT:
             try:
-                v[name] = _CONVERT[name](raw)
+                v[name] = to_township(raw, division=division) if name == "township" else _CONVERT[name](raw)
             except LedgerCellError as exc:
                 res.errors.append(f"{row.where(name)}：{exc.reason}")
         elif name in _TEXT:
@@ -150,7 +155,7 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
         township = old.township
     if township is None:
         res.errors.append(f"{row.where('township')}：无法确定责任乡镇；请填写“责任乡镇”列，或在填报单位中写明乡镇")
-    geom, gnotes = _geometry(row, res, old, county)
+    geom, gnotes = _geometry(row, res, old, county, division)
     if old is not None and same_geometry(old.geometry, geom):
         geom = old.geometry  # vertex order or 1e-7° rounding of an exchange format is no change
     if res.errors:
@@ -187,9 +192,10 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
     rec.update(fields)
     rec.update(case_id=case_id, kind=kind, category=category, township=township, penalty=penalty, fine_wan=fine,
                geometry=geom)
-    rec.setdefault("county", COUNTY)
+    home = COUNTY if division.adcode == DAIXIAN.adcode else division.name
+    rec.setdefault("county", home)
     if not rec.get("county"):
-        rec["county"] = COUNTY
+        rec["county"] = home
     status = v.get("status")
     if status is None:
         inferred = _infer_status({**rec, **v})
@@ -221,20 +227,22 @@ def _number(value, axis: str) -> float:
         raise LedgerCellError(f"{axis} 坐标「{to_text(value)}」不是数字", value=value) from None
 
 
-def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county) -> tuple[shapely.Geometry | None, list[str]]:
+def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county,
+              division: County = DAIXIAN) -> tuple[shapely.Geometry | None, list[str]]:
     vals = row.values
     geom, notes, src = None, [], ""
     try:
         if not blank(vals.get("wkt")):
             src = "wkt"
-            geom, notes = parse_geometry_cell(vals["wkt"], label=f"第 {row.row} 行")
+            geom, notes = parse_geometry_cell(vals["wkt"], label=f"第 {row.row} 行", division=division)
         elif not blank(vals.get("lon")) or not blank(vals.get("lat")):
             src = "lon"
-            geom = lonlat_point(vals.get("lon"), vals.get("lat"))
+            geom = lonlat_point(vals.get("lon"), vals.get("lat"), division=division)
         elif not blank(vals.get("gk_x")) and not blank(vals.get("gk_y")):
             src = "gk_x"
-            x, y, swapped = gk_pairs(_number(vals["gk_x"], "X"), _number(vals["gk_y"], "Y"), where=f"第 {row.row} 行")
-            lon, lat = gk_to_lonlat(x, y)
+            x, y, swapped = gk_pairs(_number(vals["gk_x"], "X"), _number(vals["gk_y"], "Y"), where=f"第 {row.row} 行",
+                                     **division.keywords)
+            lon, lat = gk_to_lonlat(x, y, zone=division.zone)
             geom = shapely.Point(float(lon), float(lat))
             if swapped:
                 notes.append("X/Y 坐标颠倒，已自动交换")
@@ -247,7 +255,7 @@ def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county) -> tuple
                 f"第 {row.row} 行：没有位置，作为“未定位”案件导入（不参与空间核查）；可稍后填写“坐标（WKT）”或"
                 "“经度/纬度”列重新导入，或用 --geometry 指定几何文件并以 --key 关联"
             ]
-        geom, more = check_geometry(geom, county=county)
+        geom, more = check_geometry(geom, county=county, division=division)
         notes += more
     except (LedgerCellError, GeometryError, CRSError) as exc:
         # GeometryError/CRSError come from the shared 拐点 and CRS rules, which name the row themselves

@@ -9,6 +9,7 @@ from typing import Any
 
 import shapely
 
+from cases.county import DAIXIAN, County
 from cases.ledger.summary import extract_fine_wan, parse_area_mu
 from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, known_townships, parse_date, township_name
 from cases.text import value_text
@@ -140,13 +141,19 @@ def to_category(v: Any) -> int | None:
     raise LedgerCellError(f"「{v}」不是违法类别，应填 1–10（1–5 用地，6–10 采矿）或类别名称", value=v)
 
 
-def to_township(v: Any) -> str | None:
+def to_township(v: Any, *, division: County = DAIXIAN) -> str | None:
     """责任乡镇: a township of the county in any of its divisions (data/divisions/), also without 镇/乡
-    ("峨口" → 峨口镇); blank → None."""
+    ("峨口" → 峨口镇); blank → None.  Another county (``division``) without division data takes the name
+    as written (without 人民政府 and spaces)."""
     if blank(v):
         return None
+    names = None
+    if division.adcode != DAIXIAN.adcode:
+        names = known_townships(division.name)
+        if not names:
+            return re.sub(r"\s+", "", to_text(v)).replace("人民政府", "") or None
     try:
-        return township_name(to_text(v))
+        return township_name(to_text(v), names)
     except ValidationError as exc:
         raise LedgerCellError(str(exc), value=v) from None
 
@@ -179,8 +186,8 @@ def to_kind(v: Any) -> str | None:
     raise LedgerCellError(f"「{v}」不是案件类型，应为“用地”或“采矿”", value=v)
 
 
-def lonlat_point(lon: Any, lat: Any) -> shapely.Geometry:
-    """A point from 经度/纬度 cells; ValueError when swapped, metres, or outside the county box.
+def lonlat_point(lon: Any, lat: Any, *, division: County = DAIXIAN) -> shapely.Geometry:
+    """A point from 经度/纬度 cells; ValueError when swapped, metres, or outside the box of ``division`` (default 代县).
 
     The diagnosis is :func:`geo.crs.diagnose_lonlat`, built on the one lon/lat-vs-metres rule
     :func:`geo.crs.classify_pairs`.
@@ -189,7 +196,7 @@ def lonlat_point(lon: Any, lat: Any) -> shapely.Geometry:
         x, y = float(unicodedata.normalize("NFKC", to_text(lon))), float(unicodedata.normalize("NFKC", to_text(lat)))
     except ValueError:
         raise LedgerCellError(f"经度「{to_text(lon) or '（空）'}」/纬度「{to_text(lat) or '（空）'}」不是数字") from None
-    why = diagnose_lonlat(x, y)
+    why = diagnose_lonlat(x, y, **division.keywords)
     if why:
         raise LedgerCellError(why)
     return shapely.Point(x, y)

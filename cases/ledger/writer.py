@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -94,24 +95,34 @@ def _value(name: str, rec: dict[str, Any]) -> Any:
     return v
 
 
-def ledger_selection(cases: gpd.GeoDataFrame, *, kind: str, township: str | None = None) -> gpd.GeoDataFrame:
-    """The rows a ledger of ``kind`` (and of one township, if given) prints, in 序号 order."""
-    sel = cases[cases["kind"] == kind]
+def ledger_selection(cases: gpd.GeoDataFrame, *, kind: str, township: str | None = None,
+                     current: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """The rows a ledger of ``kind`` (and of one township, if given) prints, in 序号 order.
+
+    ``current`` (one per row of ``cases``) is each case's township in the current division
+    (:func:`cases.assignment.current_townships`); with it a case belongs to ``township`` by that, else by
+    the township declared.  The rows keep the declared township either way.
+    """
+    of_kind = (cases["kind"] == kind).to_numpy(dtype=bool)
+    sel = cases[of_kind]
     if township:
-        sel = sel[sel["township"] == township_option(township)]
+        where = sel["township"].to_numpy(dtype=object) if current is None else np.asarray(current, dtype=object)[of_kind]
+        sel = sel[where == township_option(township)]
     return sel.assign(_s=sel["seq"].fillna(10**9)).sort_values(["_s", "case_id"]).drop(columns="_s")
 
 
 def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str, township: str | None = None,
-                 unit: str | None = None, fill_date: dt.date | None = None) -> Path:
-    """Write the cases of ``kind`` (optionally of one township) as the seed's 附件2/附件3 xlsx; return the path."""
+                 unit: str | None = None, fill_date: dt.date | None = None,
+                 current: np.ndarray | None = None) -> Path:
+    """Write the cases of ``kind`` (optionally of one township; ``current``: see :func:`ledger_selection`) as the
+    seed's 附件2/附件3 xlsx; return the path."""
     if kind not in (LAND, MINING):
         raise LedgerFormatError(f"--kind 应为 land（用地）或 mining（采矿），而不是「{kind}」")
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise LedgerFormatError(f"输出文件应以 .xlsx 结尾：{path.name}")
     township = township_option(township) if township else None
-    sel = ledger_selection(cases, kind=kind, township=township)
+    sel = ledger_selection(cases, kind=kind, township=township, current=current)
     official = OFFICIAL_COLUMNS[kind]
     extras = [(f, label) for f, label, kinds in EXTRA_COLUMNS if kind in kinds]
     n_off, depth = len(official), (3 if kind == MINING else 2)

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+from pyproj import CRS
 
 from cases.campaign import Campaign, load_campaign, open_at
+from cases.county import county_of
 from cases.model import CLOSED_STATUS, KINDS, STATUSES
 from cases.output.figures import save_figure
 from cases.output.snapshots import SnapshotRequest, render_snapshot
@@ -93,10 +95,10 @@ def bulletin_number(day: dt.date, campaign: Campaign) -> int:
     return max(n, 1)
 
 
-def progress_table(cases: pd.DataFrame, *, townships: Sequence[str]) -> pd.DataFrame:
+def progress_table(cases: pd.DataFrame, *, townships: Sequence[str], area_crs: CRS | None = None) -> pd.DataFrame:
     """Per township of ``townships`` (all of them, and 合计): found, filed (已立案 or later), rectified, closed,
-    亩, 万元, persons."""
-    stats = township_stats(cases, townships=townships)
+    亩 (measured in ``area_crs``, default 代县's zone), 万元, persons."""
+    stats = township_stats(cases, townships=townships, area_crs=area_crs)
     filed = pd.Series(cases["status"].isin(STATUSES[1:]).astype(int).to_numpy(), index=cases.index)
     by_town = filed.groupby(cases["township"].astype(str).to_numpy()).sum()
     stats["found"] = stats["land_cases"] + stats["mining_cases"]
@@ -151,7 +153,7 @@ def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = No
     all_cases, towns = store_cases(store, year=division)
     found = pd.to_datetime(all_cases["found_date"], errors="coerce")
     cases = all_cases[(found.isna() | (found <= pd.Timestamp(day))).to_numpy()]
-    table = progress_table(cases, townships=row_names(cases, towns))
+    table = progress_table(cases, townships=row_names(cases, towns), area_crs=county_of(store).area_crs)
     total = table[table["township"] == TOTAL].iloc[0]
     n_land = int((cases["kind"] == "land").sum())
     overview = (f"截至{date_text(day)}，全县共排查发现非法违法用地用矿案件 {int(total['found'])} 起（用地 {n_land} 起、"

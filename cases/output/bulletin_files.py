@@ -245,10 +245,11 @@ def write_pdf(b: Bulletin, path: Path | io.BytesIO) -> None:
 
 
 def write_bulletin(store: CaseStore, out: str | os.PathLike, *, day: dt.date, since: dt.date | None = None,
-                   unit: str | None = None) -> tuple[Path, Bulletin]:
-    """Write the bulletin of ``day`` to ``out`` (.docx or .pdf); return the path and the content."""
+                   unit: str | None = None, division: int | None = None) -> tuple[Path, Bulletin]:
+    """Write the bulletin of ``day`` to ``out`` (.docx or .pdf), per township of the division in force in
+    ``division`` (default: the current one); return the path and the content."""
     path = check_suffix(out, (".docx", ".pdf"))
-    bulletin = build_bulletin(store, day=day, since=since, issuer=unit)
+    bulletin = build_bulletin(store, day=day, since=since, issuer=unit, division=division)
     with atomic_output(path) as tmp:  # a failed or killed save never leaves a half-written bulletin
         (write_docx if path.suffix.lower() == ".docx" else write_pdf)(bulletin, tmp)
     return path, bulletin

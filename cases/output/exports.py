@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from cases.assignment import township_scope
 from cases.io.exchange import export_geodata
 from cases.ledger.writer import TITLES, write_ledger
 from cases.store import CaseStore
@@ -17,7 +18,9 @@ def export_bytes(store: CaseStore, fmt: str, *, township: str | None = None) -> 
         if fmt in ("land.xlsx", "mining.xlsx"):
             kind = fmt.split(".")[0]
             name = f"{TITLES[kind][1]}{suffix}.xlsx"
-            path = write_ledger(store.cases(), Path(tmp) / name, kind=kind, township=township)
+            cases = store.cases()
+            chosen, current, _ = township_scope(store, cases, township)
+            path = write_ledger(cases, Path(tmp) / name, kind=kind, township=chosen, current=current)
         else:
             name = f"代县用地用矿案件{suffix}{fmt}"
             path = Path(export_geodata(store, Path(tmp) / name, township=township)["path"])

@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from cases.county import DAIXIAN, County, county_of
 from cases.io.files import atomic_output
 from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS
 from cases.output.figures import check_suffix, pdf_fonts, producing_unit
@@ -24,7 +25,7 @@ from cases.service import assign_townships, check_store, row_names, store_cases,
 from cases.store import CaseStore
 from cases.text import date_text, is_missing, value_text
 from geo.checks import FLAGS, outside_of
-from geo.crs import M2_PER_MU, lonlat_to_gk, to_area_crs
+from geo.crs import M2_PER_MU, ZONE, lonlat_to_gk, to_area_crs
 from geo.errors import ValidationError
 from geo.printmap.page import Page
 from geo.printmap.sheetmap import draw_case_map
@@ -50,6 +51,8 @@ class SheetData:
     unit: str
     date_text: str
     notes: list[str] = field(default_factory=list)
+    #: The store's county: its zone for the corner coordinates, its CRS for areas and the map.
+    division: County = DAIXIAN
 
 
 def sheet_data(store: CaseStore, case_ids: list[str], *, unit: str, day: dt.date | None = None) -> list[SheetData]:
@@ -70,6 +73,7 @@ def sheet_data(store: CaseStore, case_ids: list[str], *, unit: str, day: dt.date
     towns = store.townships()
     current = assign_townships(sel, towns, store_divisions(store)) if len(towns) else sel["township"].to_numpy()
     notes = store_notes(store)
+    county = county_of(store)
     out = []
     for i, rec in enumerate(sel.drop(columns="geometry").to_dict("records")):
         rec["current_township"] = current[i]
@@ -80,23 +84,23 @@ def sheet_data(store: CaseStore, case_ids: list[str], *, unit: str, day: dt.date
             case=rec, geometry=sel.geometry.iloc[[i]], check=chk, townships=towns,
             permit=permits.loc[[pno]].geometry if has_permit else None,
             permit_info=permits.loc[pno].drop("geometry").to_dict() if has_permit else None,
-            unit=unit, date_text=date_text(day or dt.date.today()), notes=notes,
+            unit=unit, date_text=date_text(day or dt.date.today()), notes=notes, division=county,
         ))
     return out
 
 
-def corner_rows(geometry: gpd.GeoSeries) -> tuple[list[list[str]], int]:
+def corner_rows(geometry: gpd.GeoSeries, *, zone: int = ZONE) -> tuple[list[list[str]], int]:
     """Rows 点号, 经度, 纬度, X, Y for the case's corners (at most MAX_CORNERS) and the corner count.
 
-    Lon/lat are CGCS2000 degrees (6 decimals); X (northing) and Y (easting with the zone prefix 38)
-    are Gauss-Krüger metres (2 decimals).
+    Lon/lat are CGCS2000 degrees (6 decimals); X (northing) and Y (easting with the zone prefix, 38 for
+    代县) are Gauss-Krüger metres of ``zone`` (2 decimals).
     """
     g = geometry.to_crs(4490).iloc[0]
     if shapely.get_type_id(g) == 0:
         coords = np.array([[g.x, g.y]])
     else:
         coords = np.concatenate([np.asarray(p.exterior.coords)[:-1] for p in shapely.get_parts(g)])
-    x, y = lonlat_to_gk(coords[:, 0], coords[:, 1])
+    x, y = lonlat_to_gk(coords[:, 0], coords[:, 1], zone=zone)
     rows = [[str(i + 1), f"{lon:.6f}", f"{lat:.6f}", f"{xn:.2f}", f"{ye:.2f}"]
             for i, (lon, lat, xn, ye) in enumerate(zip(coords[:, 0], coords[:, 1], x, y))]
     return rows[:MAX_CORNERS], len(rows)
@@ -118,7 +122,7 @@ def measure_rows(data: SheetData) -> list[list[str]]:
         declared = data.case.get("area_mu_declared")
         rows.append(["面积", f"点位案件，台账亩数 {_fmt(declared, 'float') or '未填'} 亩"])
     else:
-        m2 = float(to_area_crs(data.geometry).area.iloc[0])
+        m2 = float(to_area_crs(data.geometry).to_crs(data.division.area_crs).area.iloc[0])
         rows.append(["面积", f"{m2 / M2_PER_MU:.2f} 亩（{m2:,.1f} m²）"])
     if data.case["kind"] == "mining":
         out_m2 = chk.get("outside_area_m2")
@@ -167,10 +171,10 @@ def sheet_page(data: SheetData, *, font: str, dpi: float = 150, page_no: int | N
     ax = page.axes(left, 37, width, 92, label="map")
     draw_case_map(ax, data.geometry, kind=c["kind"], case_id=str(c["case_id"]), townships=data.townships,
                   permit=data.permit, permit_no=(data.permit_info or {}).get("permit_no"),
-                  outside=_outside(data), font=font)
+                  outside=_outside(data), font=font, crs=data.division.area_crs)
     y = 133.0
     page.text(left, y, "一、位置与核查结果", size=10, weight="bold")
-    corners, n = corner_rows(data.geometry)
+    corners, n = corner_rows(data.geometry, zone=data.division.zone)
     y_tab = y + 6
     bottom_l, _ = page.table(left, y_tab, [9, 20, 18, 23, 24],
                              [["点号", "经度（°）", "纬度（°）", "X（北，m）", "Y（东，m）"]] + corners, size=6.8)
@@ -204,8 +208,8 @@ def _now_in(case: dict) -> str:
 def _outside(data: SheetData) -> gpd.GeoSeries | None:
     if data.permit is None or data.case["kind"] != "mining":
         return None
-    g = to_area_crs(data.geometry)
-    return gpd.GeoSeries(outside_of(g.values, to_area_crs(data.permit).values), crs=g.crs)
+    g = to_area_crs(data.geometry).to_crs(data.division.area_crs)
+    return gpd.GeoSeries(outside_of(g.values, data.permit.to_crs(g.crs).values), crs=g.crs)
 
 
 # -- writing ------------------------------------------------------------------------------------

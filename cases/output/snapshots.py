@@ -7,6 +7,7 @@ module selects the data from the store, applies the request's ``cases.filters.Ca
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -17,6 +18,8 @@ import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
 
+from cases.assignment import shown_names
+from cases.county import county_of
 from cases.filters import CaseFilter, describe_filter, filter_mask
 from cases.io.files import atomic_output
 from cases.output.figures import check_suffix, producing_unit, save_figure
@@ -58,6 +61,8 @@ def snapshot_content(store: CaseStore, request: SnapshotRequest) -> tuple[MapCon
     cases = store.cases()
     checks = check_store(store, cases=cases) if f.flags else None
     cases, towns = store_cases(store, year=request.division, cases=cases)
+    if f.townships:  # a township of another division matches the one(s) it became or came from in the shown one
+        f = dataclasses.replace(f, townships=shown_names(store, f.townships, year=request.division))
     cases = cases[filter_mask(cases, checks, f)]
     extent = None
     focus = None
@@ -88,7 +93,8 @@ def snapshot_content(store: CaseStore, request: SnapshotRequest) -> tuple[MapCon
         cases=cases, townships=towns, permits=store.permits(), county=store.county(),
         title=request.title or title, area_name=area, date_text=date_text(request.date or dt.date.today()),
         unit=producing_unit(store, request.unit), notes=store_notes(store),
-        outside=outside_parts(cases, store.permits()), focus=focus, highlight=request.case_id,
+        outside=outside_parts(cases, store.permits(), area_crs=county_of(store).area_crs), focus=focus,
+        highlight=request.case_id,
     )
     return content, extent
 
@@ -97,7 +103,8 @@ def render_snapshot(store: CaseStore, request: SnapshotRequest, *, size: str = "
                     dpi: float = 150) -> Figure:
     """The snapshot Figure of ``request``."""
     content, extent = snapshot_content(store, request)
-    return snapshot_figure(content, extent=extent, size=size, landscape=landscape, dpi=dpi, font=font_family())
+    return snapshot_figure(content, extent=extent, size=size, landscape=landscape, dpi=dpi, font=font_family(),
+                           crs=county_of(store).area_crs)
 
 
 def write_snapshot(store: CaseStore, out: str | os.PathLike, request: SnapshotRequest = SnapshotRequest(), *,

@@ -11,8 +11,9 @@ import shapely
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from pyproj import CRS
 
-from geo.crs import to_area_crs
+from geo.crs import AREA_CRS, require_crs
 from geo.printmap.furniture import (
     STYLE,
     add_lines,
@@ -32,14 +33,15 @@ MIN_VIEW_M = 300.0
 
 def draw_case_map(ax: Axes, case: gpd.GeoSeries, *, kind: str, case_id: str, townships: gpd.GeoDataFrame,
                   permit: gpd.GeoSeries | None = None, permit_no: str | None = None,
-                  outside: gpd.GeoSeries | None = None, font: str = "sans-serif") -> None:
+                  outside: gpd.GeoSeries | None = None, font: str = "sans-serif", crs: CRS = AREA_CRS) -> None:
     """Draw ``case`` (one geometry) with ``permit``, the township lines and names, and ``outside`` hatched.
 
     The view covers the case and its permit, widened to the axes' shape; the outside part uses
-    ``STYLE["outside"]`` (light red fill, red hatch) so it is distinct from every other fill.
+    ``STYLE["outside"]`` (light red fill, red hatch) so it is distinct from every other fill.  The map is
+    drawn in ``crs``, the county's Gauss-Krüger CRS in metres (default 代县's zone 38).
     """
-    g = to_area_crs(case).iloc[0]
-    pg = to_area_crs(permit).iloc[0] if permit is not None and len(permit) else None
+    g = _in(case, crs).iloc[0]
+    pg = _in(permit, crs).iloc[0] if permit is not None and len(permit) else None
     bounds = shapely.bounds(shapely.union_all([x for x in (g, pg) if x is not None]))
     pos = ax.get_position()
     fw, fh = ax.figure.get_size_inches()
@@ -52,7 +54,7 @@ def draw_case_map(ax: Axes, case: gpd.GeoSeries, *, kind: str, case_id: str, tow
     for side in ax.spines.values():
         side.set_linewidth(1.2)
     view = shapely.box(x0, y0, x1, y1)
-    towns = to_area_crs(townships)
+    towns = _in(townships, crs)
     towns = towns.iloc[np.sort(towns.sindex.query(view, predicate="intersects"))] if len(towns) else towns
     handles = []
     if len(towns):
@@ -74,7 +76,7 @@ def draw_case_map(ax: Axes, case: gpd.GeoSeries, *, kind: str, case_id: str, tow
     else:
         add_polygons(ax, [g], zorder=7, facecolor=style["facecolor"], edgecolor="black", linewidth=1.3)
         handles.append(Patch(label=label, facecolor=style["facecolor"], edgecolor="black"))
-    out = to_area_crs(outside).iloc[0] if outside is not None and len(outside) else None
+    out = _in(outside, crs).iloc[0] if outside is not None and len(outside) else None
     if out is not None and not out.is_empty:
         add_polygons(ax, [out], zorder=8, **STYLE["outside"])
         handles.append(Patch(label="越界部分", **{k: STYLE["outside"][k] for k in ("facecolor", "edgecolor", "hatch")}))
@@ -85,6 +87,12 @@ def draw_case_map(ax: Axes, case: gpd.GeoSeries, *, kind: str, case_id: str, tow
                     framealpha=0.9, edgecolor="#888888")
     plain_text(leg.get_texts())  # e.g. a permit number holding "$"
     leg.set_zorder(30)
+
+
+def _in(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: CRS):
+    """``frame`` in the drawing CRS ``crs``; refuse data without a CRS."""
+    require_crs(frame)
+    return frame.to_crs(crs)
 
 
 def _labels(ax: Axes, g, case_id: str, towns: gpd.GeoDataFrame, view, font: str) -> None:

@@ -15,7 +15,7 @@ import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 from geo.crs import AREA_CRS, STORAGE_CRS, to_area_crs
 from geo.printmap.furniture import (
@@ -64,9 +64,10 @@ class MapContent:
     highlight: str | None = None
 
 
-def lonlat_extent_to_area(extent: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    """(lon0, lat0, lon1, lat1) in CGCS2000 → bounds in the area CRS (densified edges)."""
-    tr = Transformer.from_crs(STORAGE_CRS, AREA_CRS, always_xy=True)
+def lonlat_extent_to_area(extent: tuple[float, float, float, float], *,
+                          crs: CRS = AREA_CRS) -> tuple[float, float, float, float]:
+    """(lon0, lat0, lon1, lat1) in CGCS2000 → bounds in ``crs`` (default the area CRS; densified edges)."""
+    tr = Transformer.from_crs(STORAGE_CRS, crs, always_xy=True)
     return tr.transform_bounds(*extent, densify_pts=21)
 
 
@@ -96,7 +97,7 @@ def _axes(fig: Figure, box: tuple[float, float, float, float], w: float, h: floa
 
 def snapshot_figure(content: MapContent, *, extent: tuple[float, float, float, float] | None = None,
                     size: str = "A4", landscape: bool = True, dpi: float = 150, font: str = "sans-serif",
-                    label_cases: bool = True, label_permits: bool = True) -> Figure:
+                    label_cases: bool = True, label_permits: bool = True, crs: CRS = AREA_CRS) -> Figure:
     """A briefing map page of ``content``.
 
     Parameters
@@ -112,17 +113,17 @@ def snapshot_figure(content: MapContent, *, extent: tuple[float, float, float, f
         Figure DPI (the raster size when saved as PNG with ``dpi="figure"``).
     font
         Family name of a CJK font registered with matplotlib (see ``cases.output.fonts``).
+    crs
+        The Gauss-Krüger CRS the map is drawn in, in metres: the county's (default 代县's zone 38).
     """
     w, h = page_size_mm(size, landscape=landscape)
     fig = Figure(figsize=(w / MM_PER_INCH, h / MM_PER_INCH), dpi=dpi)
     boxes = _layout(w, h, landscape)
-    cases = to_area_crs(content.cases)
-    county = to_area_crs(content.county)
-    towns = to_area_crs(content.townships)
-    permits = to_area_crs(content.permits)
+    cases, county, towns, permits = (to_area_crs(f).to_crs(crs) for f in
+                                     (content.cases, content.county, content.townships, content.permits))
 
     if extent is not None:
-        bounds = lonlat_extent_to_area(extent)
+        bounds = lonlat_extent_to_area(extent, crs=crs)
     elif len(cases):
         bounds = tuple(cases.total_bounds)
     else:
@@ -136,7 +137,7 @@ def snapshot_figure(content: MapContent, *, extent: tuple[float, float, float, f
     ax.set_facecolor("white")
     view = shapely.box(x0, y0, x1, y1)
 
-    drawn = _draw_layers(ax, content, cases, county, towns, permits, view, font)
+    drawn = _draw_layers(ax, content, cases, county, towns, permits, view, font, crs)
     unlabelled = _draw_labels(ax, drawn, font, highlight=content.highlight, label_cases=label_cases,
                               label_permits=label_permits)
     draw_frame(ax, font=font)
@@ -164,11 +165,11 @@ class _Drawn:
     marks: np.ndarray
 
 
-def _draw_layers(ax, content, cases, county, towns, permits, view, font) -> _Drawn:
+def _draw_layers(ax, content, cases, county, towns, permits, view, font, crs=AREA_CRS) -> _Drawn:
     legend: list[tuple[str, dict]] = []
     focus = county.union_all() if len(county) else None
     if content.focus is not None:
-        town = to_area_crs(content.focus).union_all()
+        town = to_area_crs(content.focus).to_crs(crs).union_all()
         focus = town if focus is None else shapely.intersection(town, focus)
     if focus is not None and not focus.is_empty:
         add_polygons(ax, [shapely.difference(view, focus)], zorder=1, **STYLE["mask"])
@@ -208,7 +209,7 @@ def _draw_layers(ax, content, cases, county, towns, permits, view, font) -> _Dra
         if hi.any() and not is_point[hi].all():
             add_polygons(ax, geoms[hi], zorder=11, edgecolor="#000000", linewidth=1.8)
     if content.outside is not None and len(content.outside):
-        out = to_area_crs(content.outside)
+        out = to_area_crs(content.outside).to_crs(crs)
         out = out[~(out.isna() | out.is_empty)]
         out = out.iloc[np.sort(out.sindex.query(view, predicate="intersects"))] if len(out) else out
         if len(out):
