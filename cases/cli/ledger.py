@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from cases.assignment import township_scope
 from cases.cli.session import store_for
+from cases.county import county_of
 from cases.io.exchange import export_geodata
 from cases.io.files import FORCE_HELP, check_output
 from cases.ledger.importer import import_ledger
@@ -99,7 +100,8 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
     store, _ = store_for(args)
     cases = store.cases()
     township, current, notes = township_scope(store, cases, args.township)
-    path = write_ledger(cases, args.out, kind=args.kind, township=township, current=current)
+    path = write_ledger(cases, args.out, kind=args.kind, township=township, current=current,
+                        county=county_of(store).name)
     n = len(ledger_selection(cases, kind=args.kind, township=township, current=current))
     name = "违法违规用地清单（附件2）" if args.kind == "land" else "非法违法采矿清单（附件3）"
     out = _out()

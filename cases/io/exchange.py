@@ -30,6 +30,7 @@ import pandas as pd
 import shapely
 
 from cases.assignment import current_townships, shown_name
+from cases.county import county_of
 from cases.io.files import atomic_output, guard_csv_frame, max_import_bytes, unguard_csv_cell
 from cases.io.geodata import KML_SUFFIXES, read_geodata
 from cases.io.kml import new_document, placemark, to_bytes, write_kmz
@@ -122,12 +123,12 @@ def export_geodata(store, path: str | os.PathLike, *, township: str | None = Non
                          "（台账、GeoPackage、GeoJSON 导出中保留）")
             cases = cases[located]
     with atomic_output(path) as tmp:  # a failed or killed export never leaves a half-written file
-        notes += _write(fmt, tmp, cases, permits)
+        notes += _write(fmt, tmp, cases, permits, title=f"{county_of(store).name}用地用矿执法案件")
     return {"path": str(path), "cases": len(cases), "permits": len(permits), "notes": notes}
 
 
-def _write(fmt: str, path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> list[str]:
-    """Write ``cases`` and ``permits`` to the new file ``path`` in ``fmt``; return notes."""
+def _write(fmt: str, path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame, *, title: str) -> list[str]:
+    """Write ``cases`` and ``permits`` to the new file ``path`` in ``fmt`` (``title`` names the collection); return notes."""
     if fmt == ".gpkg":
         for name, frame in _layers(cases, permits) or [("permits", permits)]:  # nothing to export: an empty layer
             _plain(frame).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
@@ -138,12 +139,12 @@ def _write(fmt: str, path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFr
                           ignore_index=True)
         gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
         data = json.loads(gdf.to_json(ensure_ascii=False, drop_id=True, na="drop"))
-        data["name"] = "代县用地用矿执法案件"
+        data["name"] = title
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     elif fmt == ".kml":
-        path.write_bytes(_kml(cases, permits))
+        path.write_bytes(_kml(cases, permits, title=title))
     else:
-        write_kmz(path, _kml(cases, permits))
+        write_kmz(path, _kml(cases, permits, title=title))
     return []
 
 
@@ -185,8 +186,8 @@ def _write_shp_zip(path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFram
     return [f"Shapefile 文本字段最长 254 字节，{cut_count} 个值已截断；完整内容见压缩包中的 cases.csv/permits.csv"] if cut_count else []
 
 
-def _kml(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame) -> bytes:
-    root, doc = new_document("代县用地用矿执法案件")
+def _kml(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame, *, title: str) -> bytes:
+    root, doc = new_document(title)
     names = {LAND: "违法违规用地", MINING: "非法违法采矿"}
     for kind in (LAND, MINING):
         sel = cases[cases["kind"] == kind]

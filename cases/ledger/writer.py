@@ -32,7 +32,8 @@ from cases.model import LAND, MINING, township_option
 from cases.text import date_text
 from geo.errors import LedgerFormatError
 
-TITLES = {LAND: ("附件2", "代县违法违规用地清单"), MINING: ("附件3", "代县非法违法采矿清单")}
+#: (attachment, table title) of each ledger; ``{county}`` is the store's county.
+TITLES = {LAND: ("附件2", "{county}违法违规用地清单"), MINING: ("附件3", "{county}非法违法采矿清单")}
 NOTES = {
     LAND: "1、“基本情况”简要说明违法主体、时间、地点、亩数等情况；2、“查处情况”说明地上违法违规建筑物是否符合规划、"
           "是否强拆、是否复垦复绿等，追刑、追责写明人数，罚款金额以“万”为单位；3、“验收情况”只填写“是”与“否”。",
@@ -113,7 +114,7 @@ def ledger_selection(cases: gpd.GeoDataFrame, *, kind: str, township: str | None
 
 def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str, township: str | None = None,
                  unit: str | None = None, fill_date: dt.date | None = None,
-                 current: np.ndarray | None = None) -> Path:
+                 current: np.ndarray | None = None, county: str = "代县") -> Path:
     """Write the cases of ``kind`` (optionally of one township; ``current``: see :func:`ledger_selection`) as the
     seed's 附件2/附件3 xlsx; return the path."""
     if kind not in (LAND, MINING):
@@ -128,12 +129,12 @@ def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str,
     n_off, depth = len(official), (3 if kind == MINING else 2)
     wb = Workbook()
     ws = wb.active
-    ws.title = TITLES[kind][1].removeprefix("代县")
+    ws.title = TITLES[kind][1].format(county="")
     geo_ws = None
     # Heading: 附件 label, title, 填报单位/填报时间.
     _put(ws, 1, 1, TITLES[kind][0], align=_LEFT, border=False, font=Font(name="黑体", size=12))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=n_off)
-    _put(ws, 2, 1, TITLES[kind][1], border=False, font=Font(name="方正小标宋简体", size=18, bold=True))
+    _put(ws, 2, 1, TITLES[kind][1].format(county=county), border=False, font=Font(name="方正小标宋简体", size=18, bold=True))
     ws.row_dimensions[2].height = 36
     unit = unit if unit is not None else (f"{township}人民政府" if township else "")
     when = fill_date or dt.date.today()

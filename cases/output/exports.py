@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from cases.assignment import township_scope
+from cases.county import county_of
 from cases.io.exchange import export_geodata
 from cases.ledger.writer import TITLES, write_ledger
 from cases.store import CaseStore
@@ -15,13 +16,14 @@ def export_bytes(store: CaseStore, fmt: str, *, township: str | None = None) -> 
     """(file name, content) of one export: ``land.xlsx``/``mining.xlsx`` (附件2/附件3) or a geodata format."""
     with tempfile.TemporaryDirectory() as tmp:
         suffix = f"_{township}" if township else ""
+        county = county_of(store).name
         if fmt in ("land.xlsx", "mining.xlsx"):
             kind = fmt.split(".")[0]
-            name = f"{TITLES[kind][1]}{suffix}.xlsx"
+            name = f"{TITLES[kind][1].format(county=county)}{suffix}.xlsx"
             cases = store.cases()
             chosen, current, _ = township_scope(store, cases, township)
-            path = write_ledger(cases, Path(tmp) / name, kind=kind, township=chosen, current=current)
+            path = write_ledger(cases, Path(tmp) / name, kind=kind, township=chosen, current=current, county=county)
         else:
-            name = f"代县用地用矿案件{suffix}{fmt}"
+            name = f"{county}用地用矿案件{suffix}{fmt}"
             path = Path(export_geodata(store, Path(tmp) / name, township=township)["path"])
         return name, path.read_bytes()

@@ -10,17 +10,19 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from cases.county import county_of
 from cases.output.fonts import cjk_font
 from cases.store import CaseStore
 from geo.errors import ValidationError
 
 #: 制图单位 when neither the command, the store nor $CASEMAP_UNIT names one.
-DEFAULT_UNIT = "代县自然资源局"
+DEFAULT_UNIT = "{county}自然资源局"
 
 
 def producing_unit(store: CaseStore, explicit: str | None = None) -> str:
-    """制图单位: ``explicit``, else the store's ``producing_unit`` setting, else $CASEMAP_UNIT, else 代县自然资源局."""
-    return explicit or store.get_meta("producing_unit") or os.environ.get("CASEMAP_UNIT") or DEFAULT_UNIT
+    """制图单位: ``explicit``, else the store's ``producing_unit`` setting, else $CASEMAP_UNIT, else the county's 自然资源局."""
+    return (explicit or store.get_meta("producing_unit") or os.environ.get("CASEMAP_UNIT")
+            or DEFAULT_UNIT.format(county=county_of(store).name))
 
 
 @contextmanager

@@ -35,7 +35,8 @@ MAX_CORNERS = 8
 #: Ledger fields printed full width (long text).
 LONG_FIELDS = ("summary", "handling", "penalty", "court_referral", "remarks")
 SHEET_TITLE = "案件核查单"
-CAMPAIGN_NAME = "代县严厉打击非法违法用地用矿专项行动"
+#: The campaign named at the head of a sheet; ``{county}`` is the store's county.
+CAMPAIGN_NAME = "{county}严厉打击非法违法用地用矿专项行动"
 
 
 @dataclass
@@ -162,7 +163,7 @@ def sheet_page(data: SheetData, *, font: str, dpi: float = 150, page_no: int | N
     page = Page(font=font, size="A4", landscape=False, dpi=dpi)
     c = data.case
     left, width = 12.0, 186.0
-    page.text(105, 9, CAMPAIGN_NAME, size=10, ha="center")
+    page.text(105, 9, CAMPAIGN_NAME.format(county=data.division.name), size=10, ha="center")
     page.text(105, 15, SHEET_TITLE, size=18, weight="bold", ha="center")
     head = (f"案件编号：{c['case_id']}　　类型：{KINDS.get(c['kind'], c['kind'])}　　违法类别：{c['category']} "
             f"{CATEGORIES.get(int(c['category']), '')}\n责任乡镇：{c['township']}{_now_in(c)}　　办理状态：{c['status']}　　"

@@ -31,7 +31,8 @@ from geo.checks import outside_parts
 from geo.errors import ValidationError
 from geo.printmap.snapshot import MapContent, snapshot_figure
 
-COUNTY_TITLE = "代县非法违法用地用矿案件分布图"
+#: Title of a county map; ``{county}`` is the store's county.
+COUNTY_TITLE = "{county}非法违法用地用矿案件分布图"
 OUTPUT_SUFFIXES = (".png", ".pdf")
 
 
@@ -66,16 +67,17 @@ def snapshot_content(store: CaseStore, request: SnapshotRequest) -> tuple[MapCon
     cases = cases[filter_mask(cases, checks, f)]
     extent = None
     focus = None
-    area = "代县全县"
-    title = COUNTY_TITLE
+    county = county_of(store).name
+    area = f"{county}全县"
+    title = COUNTY_TITLE.format(county=county)
     if request.township:
         if request.township not in set(towns["name"]):
             raise ValidationError(f"乡镇「{request.township}」不在乡镇界线图层中，应为：{'、'.join(towns['name'])}")
         cases = cases[cases["township"] == request.township]
         focus = towns[towns["name"] == request.township].geometry
         extent = tuple(focus.total_bounds)
-        area = f"代县{request.township}"
-        title = f"代县{request.township}非法违法用地用矿案件分布图"
+        area = f"{county}{request.township}"
+        title = f"{county}{request.township}非法违法用地用矿案件分布图"
     if request.case_id:
         case = store.get_case(request.case_id)
         permits = store.permits()
@@ -84,7 +86,7 @@ def snapshot_content(store: CaseStore, request: SnapshotRequest) -> tuple[MapCon
         others = cases[cases["case_id"] != case.case_id]
         target = store.cases()
         cases = pd.concat([target[target["case_id"] == case.case_id], others])
-        area = f"代县{case.township} 案件 {case.case_id}"
+        area = f"{county}{case.township} 案件 {case.case_id}"
         title = f"案件 {case.case_id} 位置图"
     described = describe_filter(f)
     if described:

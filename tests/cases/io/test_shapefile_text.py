@@ -24,6 +24,9 @@ class _Typed:
     def __init__(self, store, dtype) -> None:
         self.store, self.dtype = store, dtype
 
+    def __getattr__(self, name):  # everything else (meta, layers) as the real store has it
+        return getattr(self.store, name)
+
     def cases(self):
         cases = self.store.cases()
         text = [c for c in cases.columns if c != "geometry" and pd.api.types.is_string_dtype(cases[c])]
