@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 
 from cases.assignment import current_townships, shown_name
-from cases.county import county_of
+from cases.county import DAIXIAN, County, county_of
 from cases.io.files import atomic_output, guard_csv_frame, max_import_bytes, unguard_csv_cell
 from cases.io.geodata import KML_SUFFIXES, read_geodata
 from cases.io.kml import new_document, placemark, to_bytes, write_kmz
@@ -217,14 +217,15 @@ def ET_sub(doc, name: str):
 
 
 # -- reading -------------------------------------------------------------------------------------
-def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
+def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None,
+                   division: County = DAIXIAN) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Every feature of a GeoPackage (all layers), Shapefile (.shp or .zip, all inside), GeoJSON, KML or KMZ.
 
     Read by :func:`cases.io.geodata.read_geodata` under the import size limit; returns a CGCS2000
-    lon/lat GeoDataFrame and notes.  Short Shapefile names (:data:`SHP_NAMES`) are mapped back and
+    lon/lat GeoDataFrame and notes (projected numbers must fit the zone and box of ``division``).  Short Shapefile names (:data:`SHP_NAMES`) are mapped back and
     features of a layer named like ``permits`` get ``layer`` = permit, as :func:`export_geodata` wrote them.
     """
-    read = read_geodata(path, max_bytes=max_import_bytes(max_bytes))
+    read = read_geodata(path, max_bytes=max_import_bytes(max_bytes), division=division)
     frame = read.frame
     if Path(path).suffix.lower() in KML_SUFFIXES:  # KML keeps casemap names in ExtendedData
         return frame, read.notes

@@ -119,12 +119,12 @@ def read_ledger(path: str | os.PathLike, *, kind: str | None = None, geometry: s
     tick = progress or (lambda f, m: None)
     tick(0.0, f"读取 {path.name}")
     if path.suffix.lower() in GEO_SUFFIXES:
-        grids, notes = features_to_grid(path, max_bytes=max_bytes)
+        grids, notes = features_to_grid(path, max_bytes=max_bytes, division=division)
     else:
         wb = read_workbook(path, max_bytes=max_bytes)
         grids, notes = wb.sheets, wb.notes
     parsed = ParsedLedger(path.name, notes=list(notes))
-    geo_by_key = _geofile_index(geometry, key, parsed, max_bytes) if geometry else None
+    geo_by_key = _geofile_index(geometry, key, parsed, max_bytes, division) if geometry else None
     geom_sheet = _geometry_sheet(grids)
     found = []
     for grid in grids:
@@ -258,8 +258,8 @@ def _geometry_sheet(grids: list[Grid]) -> dict[str, str]:
     return {to_text(row[0]): "".join(to_text(v) for v in row[1:] if not blank(v)) for row in grid.rows[1:] if row and not blank(row[0])}
 
 
-def _geofile_index(geometry, key, parsed: ParsedLedger, max_bytes) -> dict[str, shapely.Geometry]:
-    frame, notes = read_geo_table(geometry, max_bytes=max_bytes)
+def _geofile_index(geometry, key, parsed: ParsedLedger, max_bytes, division: County = DAIXIAN) -> dict[str, shapely.Geometry]:
+    frame, notes = read_geo_table(geometry, max_bytes=max_bytes, division=division)
     parsed.notes += notes
     key = key or next((k for k in ("case_id", "案件编号", "name", "序号") if k in frame.columns), None)
     if key is None or key not in frame.columns:
@@ -411,12 +411,13 @@ def import_ledger(store: CaseStore, path: str | os.PathLike, *, kind: str | None
     return ImportReport(parsed, added, changed, unchanged, dry_run)
 
 
-def features_to_grid(path: str | os.PathLike, *, max_bytes: int | None = None) -> tuple[list[Grid], list[str]]:
+def features_to_grid(path: str | os.PathLike, *, max_bytes: int | None = None,
+                     division: County = DAIXIAN) -> tuple[list[Grid], list[str]]:
     """A geodata file as one ledger grid: attribute names as the header row, geometry as a WKT column.
 
     Permit features (``layer`` = permit, or without case attributes) are left out.
     """
-    frame, notes = read_geo_table(path, max_bytes=max_bytes)
+    frame, notes = read_geo_table(path, max_bytes=max_bytes, division=division)
     if "layer" in frame.columns:
         frame = frame[frame["layer"].fillna("case") != "permit"]
     if "case_id" not in frame.columns and "permit_no" in frame.columns and "summary" not in frame.columns:

@@ -74,7 +74,7 @@ def read_permits(path: str | os.PathLike, *, county: shapely.Geometry | None = N
 
 
 def _from_geodata(path: Path, *, county, max_bytes, division: County) -> tuple[list[Permit], list[str]]:
-    frame, notes = read_geo_table(path, max_bytes=max_bytes)
+    frame, notes = read_geo_table(path, max_bytes=max_bytes, division=division)
     if "layer" in frame.columns:
         frame = frame[frame["layer"].fillna("permit") == "permit"]
     cols = {}

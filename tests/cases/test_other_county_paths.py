@@ -178,3 +178,16 @@ class TestSnapshot:
         x0, x1 = fig.axes[0].get_xlim()
         y0, y1 = fig.axes[0].get_ylim()
         assert x0 < y < x1 and y0 < x < y1  # easting (with the 41 prefix) across, northing up
+
+
+def test_permits_from_a_geopackage_in_the_countys_zone(faku_db, inside, tmp_path, capsys):
+    """A permit file projected in zone 41 (EPSG:4529, prefix 41) imports into a 法库县 store at its area."""
+    corners = _square_gk(*inside)
+    poly = shapely.Polygon([(y, x) for x, y in corners])  # easting, northing
+    path = tmp_path / "permits41.gpkg"
+    gpd.GeoDataFrame({"permit_no": ["C2101242019"], "holder": ["测试矿业"], "mineral": ["石灰岩"]},
+                     geometry=[poly], crs=4529).to_file(path)
+    assert main(["import-permits", str(path), "--db", str(faku_db)]) == 0
+    permits = open_store(faku_db).permits()
+    area = permits.to_crs(county_of(open_store(faku_db)).area_crs).area.iloc[0]
+    assert area == pytest.approx(30 * 10000 / 15, abs=0.5)
