@@ -4,7 +4,9 @@ The zones are named here only: 代县's (:data:`ZONE`, :data:`CENTRAL_MERIDIAN`,
 :data:`COUNTY_BBOX`) are the defaults, and every function that depends on the zone or on the county's
 lon/lat box takes them as keywords (``zone=``, ``bbox=``; ``place=`` names the county in messages), so
 that any county in any 3-degree zone (:func:`zone_of_longitude`, :func:`gk_epsg`, :func:`county_box`)
-works the same way.  :func:`classify_pairs` is the one rule telling Gauss-Krüger metres from lon/lat
+works the same way.  Coordinates *labelled* as 6-degree Gauss-Krüger (``6度带``, :func:`zone_width_label`)
+are read with the same helpers given ``width=6`` (zones 13–23, central meridian 6n − 3; the county's
+6-degree zone is :func:`county_zone`); everything is still stored in lon/lat and measured in the 3-degree zone.  :func:`classify_pairs` is the one rule telling Gauss-Krüger metres from lon/lat
 (and a swapped pair); :func:`zone_problem` is the one zone check, :func:`datum_problem` the one datum
 check; :func:`require_crs` holds the one "no CRS" message.  Everything else here (pasted text, 拐点,
 ledger cells, files read) is built on these.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -47,37 +50,91 @@ COUNTY_BBOX: Box = (112.3, 38.6, 113.7, 39.6)
 _DAIXIAN_EXTENT = "东经 112.7°–113.3°、北纬 38.9°–39.3°"
 #: The CGCS2000 3-degree Gauss-Krüger zones of China (central meridians 75°E–135°E).
 ZONES = range(25, 46)
+#: The CGCS2000 6-degree Gauss-Krüger zones of China (central meridians 75°E–135°E).
+SIX_DEGREE_ZONES = range(13, 24)
+#: The zone widths (degrees) casemap reads: 3 (every store's) and 6 (coordinates labelled so).
+WIDTHS = (3, 6)
 #: Degrees added on every side of a county's outline to make its generous lon/lat box (:func:`county_box`).
 BOX_MARGIN_DEG = 0.3
 
 
-def zone_of_longitude(lon: float) -> int:
-    """The 3-degree zone n = round(lon / 3) holding longitude ``lon`` (central meridian 3n°E; an edge goes east)."""
+def _width(width: int) -> int:
+    if int(width) not in WIDTHS:
+        raise ValueError(f"zone width must be 3 or 6 degrees, not {width!r}")
+    return int(width)
+
+
+def zone_of_longitude(lon: float, *, width: int = 3) -> int:
+    """The zone holding longitude ``lon`` (an edge goes east).
+
+    3-degree (default): n = round(lon / 3), central meridian 3n°E.  6-degree (``width=6``):
+    n = floor(lon / 6) + 1, central meridian 6n − 3 °E (112.9°E is 3° zone 38 and 6° zone 19).
+    """
+    if _width(width) == 6:
+        return int(math.floor(float(lon) / 6.0)) + 1
     return int(math.floor(float(lon) / 3.0 + 0.5))
 
 
-def central_meridian_of(zone: int) -> float:
-    """The central meridian (°E) of 3-degree zone ``zone``: 3 × zone."""
-    return 3.0 * int(zone)
+def central_meridian_of(zone: int, *, width: int = 3) -> float:
+    """The central meridian (°E) of ``zone``: 3 × zone (3-degree) or 6 × zone − 3 (``width=6``)."""
+    return 6.0 * int(zone) - 3.0 if _width(width) == 6 else 3.0 * int(zone)
 
 
-def gk_epsg(zone: int, *, prefix: bool = True) -> int:
-    """The EPSG code of CGCS2000 3-degree Gauss-Krüger zone ``zone``.
+def zone_of_meridian(meridian: float, *, width: int = 3) -> int | None:
+    """The zone whose central meridian is ``meridian`` °E, or None when no zone of ``width`` has it."""
+    m = float(meridian)
+    if _width(width) == 6:
+        return int((m + 3.0) // 6.0) if (m + 3.0) % 6.0 == 0 else None
+    return int(m // 3.0) if m % 3.0 == 0 else None
 
-    EPSG:4513–4533 (zones 25–45) carry the zone prefix on the easting, EPSG:4534–4554 (CM 75°E–135°E)
-    do not; zone 38 is EPSG:4526 / EPSG:4547.  Raises CRSError for a zone outside 25–45.
+
+def gk_epsg(zone: int, *, prefix: bool = True, width: int = 3) -> int:
+    """The EPSG code of CGCS2000 Gauss-Krüger zone ``zone`` (3-degree unless ``width=6``).
+
+    3-degree: EPSG:4513–4533 (zones 25–45) carry the zone prefix on the easting, EPSG:4534–4554
+    (CM 75°E–135°E) do not; zone 38 is EPSG:4526 / EPSG:4547.  6-degree: EPSG:4491–4501 (zones 13–23)
+    with the prefix, EPSG:4502–4512 (CM 75°E–135°E) without; zone 19 is EPSG:4497 / EPSG:4508.
+    Raises CRSError for a zone outside those ranges.
     """
-    if int(zone) not in ZONES:
-        raise CRSError(f"带号 {zone} 不在 CGCS2000 3 度带第 {ZONES.start}–{ZONES.stop - 1} 带"
+    zones, first = (SIX_DEGREE_ZONES, 4491 if prefix else 4502) if _width(width) == 6 else \
+        (ZONES, 4513 if prefix else 4534)
+    if int(zone) not in zones:
+        raise CRSError(f"带号 {zone} 不在 CGCS2000 {width} 度带第 {zones.start}–{zones.stop - 1} 带"
                        "（中央经线 75°E–135°E）之内")
-    return (4513 if prefix else 4534) + int(zone) - ZONES.start
+    return first + int(zone) - zones.start
 
 
-def zone_crs(zone: int = ZONE, *, prefix: bool = True) -> CRS:
-    """The CGCS2000 3-degree Gauss-Krüger CRS of ``zone`` (:data:`AREA_CRS` for zone 38 with the prefix)."""
-    if int(zone) == ZONE:
+def zone_crs(zone: int = ZONE, *, prefix: bool = True, width: int = 3) -> CRS:
+    """The CGCS2000 Gauss-Krüger CRS of ``zone`` (3-degree unless ``width=6``; :data:`AREA_CRS` for 3° zone 38)."""
+    if int(zone) == ZONE and _width(width) == 3:
         return AREA_CRS if prefix else AREA_CRS_NO_PREFIX
-    return CRS.from_epsg(gk_epsg(zone, prefix=prefix))
+    return CRS.from_epsg(gk_epsg(zone, prefix=prefix, width=width))
+
+
+def county_zone(*, zone: int = ZONE, bbox: Box = COUNTY_BBOX, width: int = 3) -> int:
+    """The county's zone of ``width``: its 3-degree ``zone`` as recorded, or the 6-degree zone of its box's centre.
+
+    代县 (3° zone 38, box centre 113.0°E) is 6° zone 19 (central meridian 111°E).
+    """
+    if _width(width) == 3:
+        return int(zone)
+    return zone_of_longitude((float(bbox[0]) + float(bbox[2])) / 2.0, width=6)
+
+
+#: A label naming the zone width of coordinates: ``6度带``, ``六度带``, ``6°分带``, ``3度带``, ``三度带``.
+_WIDTH_LABEL = re.compile(r"(?<![\d.])([36])\s*(?:度|°|º)\s*分?\s*带|([六三])\s*度\s*分?\s*带")
+
+
+def zone_width_label(text: str, *, where: str = "") -> int | None:
+    """The zone width (3 or 6) that ``text`` (heading lines) labels its coordinates with, or None when unlabelled.
+
+    Raises CRSError when ``text`` names both widths.
+    """
+    found = {6 if (m[1] or m[2]) in ("6", "六") else 3
+             for m in _WIDTH_LABEL.finditer(unicodedata.normalize("NFKC", str(text)))}
+    if len(found) > 1:
+        raise CRSError(f"{where}同时标有 3 度带和 6 度带，无法判断坐标所在的投影带；请只保留一种")
+    return found.pop() if found else None
 
 
 def county_box(bounds: Box) -> Box:
@@ -123,21 +180,25 @@ def require_crs(frame, *, what: str = "数据") -> None:
                        "请在 QGIS 中设置为 CGCS2000 (EPSG:4490) 或 EPSG:4526/4547 后再导入。")
 
 
-def gk_to_lonlat(x_north, y_east, *, zone: int = ZONE):
+def gk_to_lonlat(x_north, y_east, *, zone: int = ZONE, width: int = 3):
     """Convert Gauss-Krüger X (northing) / Y (easting, with or without zone prefix) in ``zone`` to lon/lat.
 
     Returns two arrays (lon, lat).  Eastings below 1 000 000 m are taken as without the prefix.
+    ``width=6`` reads them in 6-degree zone ``zone``.
     """
     x = np.asarray(x_north, dtype=float)
     y = np.asarray(y_east, dtype=float)
     y = np.where(y < 1_000_000, y + zone * 1_000_000, y)
-    tr = Transformer.from_crs(zone_crs(zone), STORAGE_CRS, always_xy=True)
+    tr = Transformer.from_crs(zone_crs(zone, width=width), STORAGE_CRS, always_xy=True)
     return tr.transform(y, x)
 
 
-def lonlat_to_gk(lon, lat, *, prefix: bool = True, zone: int = ZONE):
-    """Convert lon/lat to Gauss-Krüger of ``zone`` (X northing, Y easting); Y carries the zone prefix by default."""
-    tr = Transformer.from_crs(STORAGE_CRS, zone_crs(zone), always_xy=True)
+def lonlat_to_gk(lon, lat, *, prefix: bool = True, zone: int = ZONE, width: int = 3):
+    """Convert lon/lat to Gauss-Krüger of ``zone`` (X northing, Y easting); Y carries the zone prefix by default.
+
+    ``width=6`` gives 6-degree zone ``zone``.
+    """
+    tr = Transformer.from_crs(STORAGE_CRS, zone_crs(zone, width=width), always_xy=True)
     y, x = tr.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     if not prefix:
         y = np.asarray(y) - zone * 1_000_000
@@ -234,7 +295,7 @@ def zone_of(easting: ArrayLike) -> np.ndarray:
 
 
 def zone_problem(*, easting: ArrayLike = (), zone: ArrayLike = (), where: str = "", county_zone: int = ZONE,
-                 place: str = "代县") -> str | None:
+                 place: str = "代县", width: int = 3) -> str | None:
     """The one zone check: None when every zone is the county's (``county_zone``), else the Chinese message.
 
     Parameters
@@ -246,24 +307,32 @@ def zone_problem(*, easting: ArrayLike = (), zone: ArrayLike = (), where: str = 
     where : str, optional
         Text put before ``带号为 …`` (e.g. ``"第 3 行：Y 坐标 37413372.67 的"``).
     county_zone : int, optional
-        The county's 3-degree zone (default :data:`ZONE`, 代县's).
+        The county's 3-degree zone (default :data:`ZONE`, 代县's), or its 6-degree zone with ``width=6``.
     place : str, optional
         The county's name, for the message.
+    width : int, optional
+        3 (default) or 6: the zone width the coordinates are labelled with.
 
     Returns
     -------
     str or None
         ``"{where}带号为 37，不是代县所在的 3 度带第 38 带（中央经线 114°E）；…"``, naming the zone found and
-        the county's; a zone below 24 is named as a probable 6-degree zone.
+        the county's; a zone below 24 is named as a probable 6-degree zone (with ``width=6``: a zone
+        above 23 as a probable 3-degree zone).
     """
     prefixed = zone_of(easting).ravel()
     zones = np.concatenate([prefixed[prefixed != 0], np.asarray(zone, dtype=int).ravel()])
     wrong = np.unique(zones[zones != county_zone]).tolist()
     if not wrong:
         return None
+    cm = central_meridian_of(county_zone, width=width)
+    if _width(width) == 6:
+        hint = "（疑似 3 度带）" if any(z > _SIX_DEGREE_BELOW for z in wrong) else ""
+        return (f"{where}带号为 {'、'.join(map(str, wrong))}{hint}，不是{place}所在的 6 度带第 {county_zone} 带"
+                f"（中央经线 {cm:g}°E）；坐标标为 6 度带时应为 CGCS2000 6 度带第 {county_zone} 带坐标，请检查带号")
     hint = "（疑似 6 度带）" if any(z < _SIX_DEGREE_BELOW for z in wrong) else ""
     return (f"{where}带号为 {'、'.join(map(str, wrong))}{hint}，不是{place}所在的 3 度带第 {county_zone} 带"
-            f"（中央经线 {central_meridian_of(county_zone):g}°E）；请转换为 CGCS2000 3 度带第 {county_zone} 带坐标后再导入")
+            f"（中央经线 {cm:g}°E）；请转换为 CGCS2000 3 度带第 {county_zone} 带坐标后再导入")
 
 
 #: Datums other than CGCS2000 that a 坐标系 heading may name, each with the name the refusal gives it.
@@ -291,7 +360,7 @@ def datum_problem(text: str, *, where: str = "") -> str | None:
 
 
 def gk_pairs(a: ArrayLike, b: ArrayLike, *, where: str = "", zone: int = ZONE, bbox: Box = COUNTY_BBOX,
-             place: str = "代县") -> GKPairs:
+             place: str = "代县", width: int = 3) -> GKPairs:
     """Gauss-Krüger pairs given as X, Y (or swapped) → northing, easting with the zone prefix, swapped.
 
     Parameters
@@ -302,6 +371,8 @@ def gk_pairs(a: ArrayLike, b: ArrayLike, *, where: str = "", zone: int = ZONE, b
         Where the pairs come from, put before messages (``"第 3 行"``).
     zone, bbox, place : optional
         The county's zone, lon/lat box and name (default 代县: :data:`ZONE`, :data:`COUNTY_BBOX`).
+    width : int, optional
+        3 (default) or 6: ``zone`` is a 6-degree zone for coordinates labelled 6-degree (:func:`county_zone`).
 
     Returns
     -------
@@ -330,7 +401,7 @@ def gk_pairs(a: ArrayLike, b: ArrayLike, *, where: str = "", zone: int = ZONE, b
     wrong = np.flatnonzero((zones.ravel() != zone) & (zones.ravel() != 0))
     if wrong.size:
         raise CRSError(zone_problem(easting=y, where=f"{head}Y 坐标 {y.ravel()[wrong[0]]:.2f} 的",
-                                    county_zone=zone, place=place))
+                                    county_zone=zone, place=place, width=width))
     return GKPairs(x, np.where(zones == 0, y + zone * 1_000_000, y), swapped)
 
 

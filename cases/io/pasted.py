@@ -10,8 +10,11 @@ Accepted lines (any separator: spaces, commas, tabs, Chinese commas):
 
 Y before X is detected and swapped with a note.  Coordinates are read in the zone of the county
 (``division``, default 代县): a zone prefix or 带号 line naming another zone is refused naming both, and
-a 坐标系 line naming another datum (西安80, 北京54, WGS84) is refused by name.  One point gives a Point,
-three or more a Polygon (closed if needed).  Everything is returned in CGCS2000 lon/lat.
+a 坐标系 line naming another datum (西安80, 北京54, WGS84) is refused by name.  A heading labelling the
+coordinates as 6-degree Gauss-Krüger (``6度带``, ``6度带 第19带``, ``坐标系：2000国家大地坐标系 6度带``) has them
+read in the county's 6-degree zone (代县: zone 19, central meridian 111°E; :func:`geo.crs.county_zone`), and
+its 带号 / 中央经线 lines checked against that zone; unlabelled numbers are the county's 3-degree zone.  One
+point gives a Point, three or more a Polygon (closed if needed).  Everything is returned in CGCS2000 lon/lat.
 """
 
 from __future__ import annotations
@@ -29,14 +32,18 @@ from geo.crs import LONLAT as LONLAT_KIND
 from geo.crs import (
     ZONE,
     box_text,
+    central_meridian_of,
     classify_pairs,
+    county_zone,
     datum_problem,
     gk_pairs,
     gk_to_lonlat,
     in_county_box,
     north_hint,
     zone_of,
+    zone_of_meridian,
     zone_problem,
+    zone_width_label,
 )
 from geo.errors import CRSError, GeometryError
 
@@ -48,12 +55,14 @@ _ZONE_HEADING = re.compile(r"带号\D{0,3}?(\d{1,2})(?!\d)|第\s*(\d{1,2})\s*带
 _MERIDIAN_HEADING = re.compile(r"中央(?:经线|子午线)\D{0,3}?(\d{2,3}(?:\.\d+)?)")
 
 
-def gk_label(zone: int) -> str:
-    """The name of pasted Gauss-Krüger coordinates whose Y carries the prefix of ``zone``."""
-    return f"高斯-克吕格 3 度带（Y 带带号 {zone}）"
+def gk_label(zone: int, *, width: int = 3) -> str:
+    """The name of pasted Gauss-Krüger coordinates whose Y carries the prefix of ``zone`` (of ``width`` degrees)."""
+    return f"高斯-克吕格 {width} 度带（Y 带带号 {zone}）"
 
 
 LONLAT, GK_PREFIX, GK_PLAIN = "经纬度（CGCS2000）", gk_label(ZONE), "高斯-克吕格 3 度带（Y 不带带号）"
+#: Gauss-Krüger coordinates labelled 6-degree, Y without the zone prefix.
+GK6_PLAIN = "高斯-克吕格 6 度带（Y 不带带号）"
 
 
 @dataclass
@@ -73,17 +82,18 @@ def parse_coordinate_text(text: str, *, division: County = DAIXIAN) -> ParsedCoo
     self-intersection, a line without two numbers) or CRSError (another zone or datum, numbers that
     fit no coordinate system, outside the county), naming the line.
     """
-    body = _check_headings(str(text), division)
+    body, width = _check_headings(str(text), division)
     pairs, lines = _pairs(body)
     if not pairs:
         raise GeometryError("没有识别到坐标：每行应有一对坐标，如「113.0123, 39.0543」或「4325678.12 38512345.67」")
     a, b = np.array(pairs, dtype=float).T
     zone, bbox, place = division.zone, division.bbox, division.name
+    gk_zone = county_zone(zone=zone, bbox=bbox, width=width)  # the zone Gauss-Krüger values are read in
     kind, swapped = classify_pairs(a, b, bbox=bbox)
     bad = [f"第 {lines[i]} 行（{a[i]:g}, {b[i]:g}）" for i in np.flatnonzero(kind == "")]
     if bad:
         raise CRSError("以下坐标既不像经纬度也不像高斯-克吕格坐标：" + "、".join(bad)
-                       + f"；{place}约在{box_text(bbox)}，X 约 {north_hint(bbox, zone=zone)}，Y 约 {zone}xxxxxx 或 xxxxxx")
+                       + f"；{place}约在{box_text(bbox)}，X 约 {north_hint(bbox, zone=zone)}，Y 约 {gk_zone}xxxxxx 或 xxxxxx")
     if len(set(kind.tolist())) > 1:
         raise CRSError("同一组坐标中混有经纬度和高斯-克吕格坐标，请统一为一种")
     notes: list[str] = []
@@ -93,15 +103,15 @@ def parse_coordinate_text(text: str, *, division: County = DAIXIAN) -> ParsedCoo
             notes.append(f"有 {int(swapped.sum())} 个点按“纬度, 经度”给出，已自动调换为“经度, 纬度”")
         label = LONLAT
     else:
-        x, y, _ = gk_pairs(a, b, **division.keywords)
+        x, y, _ = gk_pairs(a, b, zone=gk_zone, bbox=bbox, place=place, width=width)
         easting = np.where(swapped, a, b)  # as given, before the zone prefix is added
         if swapped.any():
             notes.append(f"有 {int(swapped.sum())} 个点的 X、Y 顺序颠倒（Y 在前），已自动调换；X 为北坐标，Y 为东坐标")
         prefixed = zone_of(easting) != 0
         if prefixed.any() and not prefixed.all():
             raise CRSError("同一组坐标中有的 Y 带带号、有的不带，请统一")
-        label = gk_label(zone) if prefixed.all() else GK_PLAIN
-        lon, lat = (np.asarray(v) for v in gk_to_lonlat(x, y, zone=zone))
+        label = gk_label(gk_zone, width=width) if prefixed.all() else GK_PLAIN if width == 3 else GK6_PLAIN
+        lon, lat = (np.asarray(v) for v in gk_to_lonlat(x, y, zone=gk_zone, width=width))
     geom = _geometry(lon, lat, notes)
     b0 = geom.bounds
     if not (in_county_box(b0[0], b0[1], bbox=bbox) and in_county_box(b0[2], b0[3], bbox=bbox)):
@@ -109,12 +119,16 @@ def parse_coordinate_text(text: str, *, division: County = DAIXIAN) -> ParsedCoo
     return ParsedCoordinates(geom, label, notes)
 
 
-def _check_headings(text: str, division: County) -> str:
-    """``text`` with its heading lines blanked (line numbers kept), after checking the zone and datum they name.
+def _check_headings(text: str, division: County) -> tuple[str, int]:
+    """``text`` with its heading lines blanked (line numbers kept), and the zone width (3 or 6) they label.
 
     A 带号 (``带号：41``, ``第 41 带``) or 中央经线 (``中央经线 123°``) other than the county's is refused
-    naming both; a 坐标系 other than CGCS2000 is refused by name.
+    naming both; a 坐标系 other than CGCS2000 is refused by name.  With a 6-degree label (``6度带``) the
+    county's zone is its 6-degree zone.
     """
+    headings = [unicodedata.normalize("NFKC", ln) for ln in text.splitlines()]
+    width = zone_width_label("\n".join(ln for ln in headings if _HEADING.search(ln))) or 3
+    county = county_zone(zone=division.zone, bbox=division.bbox, width=width)
     out = []
     for n, raw in enumerate(text.splitlines(), start=1):
         line = unicodedata.normalize("NFKC", raw)
@@ -128,15 +142,17 @@ def _check_headings(text: str, division: County) -> str:
         zones = [int(next(g for g in m.groups() if g)) for m in _ZONE_HEADING.finditer(line)]
         for m in _MERIDIAN_HEADING.finditer(line):
             cm = float(m[1])
-            if cm % 3:
-                raise CRSError(f"{where}中央经线 {cm:g}°E 不是 3 度带的中央经线（应为 3 的倍数，{division.name}为 "
-                               f"{division.central_meridian:g}°E）")
-            zones.append(int(cm // 3))
-        why = why or zone_problem(zone=zones, where=where, county_zone=division.zone, place=division.name)
+            cm_zone = zone_of_meridian(cm, width=width)
+            if cm_zone is None:
+                rule = "3 的倍数" if width == 3 else "6 的倍数减 3"
+                raise CRSError(f"{where}中央经线 {cm:g}°E 不是 {width} 度带的中央经线（应为 {rule}，{division.name}为 "
+                               f"{central_meridian_of(county, width=width):g}°E）")
+            zones.append(cm_zone)
+        why = why or zone_problem(zone=zones, where=where, county_zone=county, place=division.name, width=width)
         if why:
             raise CRSError(why)
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out), width
 
 
 def _pairs(text: str) -> tuple[list[tuple[float, float]], list[int]]:
