@@ -22,14 +22,18 @@ def demo(tmp_path_factory):
 @pytest.fixture
 def demo_copy(demo, tmp_path):
     """A fresh, writable copy of the demo store for one test (copied with SQLite's backup API, WAL included)."""
-    path = tmp_path / "copy.db"
-    src, dst = sqlite3.connect(demo.path), sqlite3.connect(path)
+    store = copy_store(demo, tmp_path / "copy.db")
+    yield store
+    store.close_all()
+
+
+def copy_store(store, path):
+    """A writable copy of ``store`` at ``path``, made with SQLite's backup API (WAL included), opened."""
+    src, dst = sqlite3.connect(store.path), sqlite3.connect(path)
     src.backup(dst)
     src.close()
     dst.close()
-    store = open_store(path)
-    yield store
-    store.close_all()
+    return open_store(path)
 
 
 def case_in(store, township: str, *, other: bool = False):

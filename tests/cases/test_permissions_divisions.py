@@ -6,8 +6,6 @@ approximate layer as in ``tests/cases/cli/test_divisions_cli.py``; every case ke
 
 from __future__ import annotations
 
-import sqlite3
-
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -24,6 +22,7 @@ from cases.permissions import GuardedStore, check_change, visible_cases
 from cases.store import open_store
 from geo.crs import STORAGE_CRS
 from geo.errors import PermissionDeniedError, ValidationError
+from tests.cases.conftest import copy_store
 
 MERGED = {"滩上镇": "峪口镇", "峪口乡": "峪口镇", "胡峪乡": "枣林镇", "雁门关乡": "雁门关镇"}
 YUKOU = Account("峪口镇干部", "township", "峪口镇")
@@ -51,12 +50,7 @@ def merged(tmp_path_factory):
 @pytest.fixture
 def copy(merged, tmp_path):
     """A fresh, writable copy of the merged store for one test."""
-    path = tmp_path / "copy.db"
-    src, dst = sqlite3.connect(merged.path), sqlite3.connect(path)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    store = open_store(path)
+    store = copy_store(merged, tmp_path / "copy.db")
     yield store
     store.close_all()
 
