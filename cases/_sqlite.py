@@ -13,6 +13,8 @@ import os
 import sqlite3
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from geo.errors import StoreError
@@ -47,20 +49,23 @@ class _Connection(sqlite3.Connection):
     """A connection whose busy errors become ``StoreError(BUSY_MESSAGE)``: no raw SQLite error, no path."""
 
     def execute(self, sql: str, parameters=(), /) -> sqlite3.Cursor:
-        try:
+        with _busy_as_store_error():
             return super().execute(sql, parameters)
-        except sqlite3.OperationalError as exc:
-            if is_busy(exc):
-                raise StoreError(BUSY_MESSAGE) from exc
-            raise
 
     def executemany(self, sql: str, parameters, /) -> sqlite3.Cursor:
-        try:
+        with _busy_as_store_error():
             return super().executemany(sql, parameters)
-        except sqlite3.OperationalError as exc:
-            if is_busy(exc):
-                raise StoreError(BUSY_MESSAGE) from exc
-            raise
+
+
+@contextmanager
+def _busy_as_store_error() -> Iterator[None]:
+    """Turn a busy/locked SQLite error into ``StoreError(BUSY_MESSAGE)``; other errors pass through."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if is_busy(exc):
+            raise StoreError(BUSY_MESSAGE) from exc
+        raise
 
 
 class ThreadConnections:
