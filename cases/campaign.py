@@ -169,3 +169,34 @@ def deadline_table(cases: pd.DataFrame, campaign: Campaign, *, today: dt.date, t
     total = out.drop(columns="乡镇").sum().to_frame().T
     total.insert(0, "乡镇", TOTAL)
     return pd.concat([out, total], ignore_index=True)
+
+
+#: Columns of :func:`overdue_cases`.
+OVERDUE_COLUMNS = ("case_id", "township", "kind", "party", "status", "deadline", "deadline_date", "days_overdue")
+
+
+def overdue_cases(cases: pd.DataFrame, campaign: Campaign, *, today: dt.date) -> pd.DataFrame:
+    """The cases overdue on ``today``: still open at a status deadline that has passed.
+
+    One row per case (columns :data:`OVERDUE_COLUMNS`), naming the earliest deadline it missed and the
+    whole days since (an int); most overdue first, then by township and case id.  found_after deadlines
+    (late additions to the ledger) make no case overdue.
+    """
+    missed = pd.Series([None] * len(cases), index=cases.index, dtype=object)
+    for d in sorted((d for d in campaign.deadlines if d.rule == "status" and d.date < today), key=lambda d: d.date):
+        first = missed.isna().to_numpy() & open_at(cases, d)
+        missed[first] = d.key
+    hit = cases.loc[missed.notna().to_numpy()]
+    by_key = {d.key: d for d in campaign.deadlines}
+    chosen = [by_key[k] for k in missed[missed.notna()]]
+    out = pd.DataFrame({
+        "case_id": hit["case_id"].astype(str).to_numpy(),
+        "township": hit["township"].fillna("").astype(str).to_numpy(),
+        "kind": hit["kind"].astype(str).to_numpy(),
+        "party": hit["party"].fillna("").astype(str).to_numpy() if "party" in hit else "",
+        "status": hit["status"].astype(str).to_numpy(),
+        "deadline": [d.name for d in chosen],
+        "deadline_date": [d.date for d in chosen],
+        "days_overdue": np.array([(today - d.date).days for d in chosen], dtype=int),
+    }, columns=list(OVERDUE_COLUMNS))
+    return out.sort_values(["days_overdue", "township", "case_id"], ascending=[False, True, True], ignore_index=True)

@@ -17,10 +17,12 @@ import shapely
 from shapely import affinity
 from shapely.geometry import Point, box
 
+from cases import audit
 from cases.divisions import county_divisions
 from cases.io.geodata import load_shipped_boundaries
-from cases.model import CATEGORY_SHORT, STATUSES, Case, Permit
+from cases.model import CATEGORY_SHORT, STATUSES, Case, Permit, case_diff
 from cases.store import CaseStore
+from cases.text import value_text
 from geo.crs import AREA_CRS, M2_PER_MU, STORAGE_CRS
 
 SEED = 20190604
@@ -41,6 +43,12 @@ _LAND_HANDLING = ("责令停止违法行为，限期拆除地上建筑物", "没
                   "补办用地手续，处以罚款", "拆除违法建筑，恢复耕种条件")
 _MINE_HANDLING = ("责令停止开采，没收违法所得，处以罚款", "没收采矿设备和矿产品，处以罚款",
                   "责令停止开采，移送公安机关", "责令恢复治理，复垦复绿")
+#: The demo's history: the stage (index in STATUSES) at which a field gets its value (empty before), and the
+#: days between stages (已立案 on the 立案日期, each later stage this many days after the one before).
+_STAGE_FIELDS = {"handling": 1, "filing_authority": 1, "filing_date": 1, "penalty": 1, "fine_wan": 1,
+                 "criminal_persons": 1, "accountability_persons": 1, "court_referral": 1, "is_compliant": 3,
+                 "accept_county": 4, "is_accepted": 4, "accept_city": 5, "is_closed": 5}
+_STEP_DAYS = 8
 
 
 def _sample_in(rng: np.random.Generator, poly: shapely.Geometry, *, inset: float) -> Point:
@@ -211,9 +219,37 @@ def init_demo(store: CaseStore, *, user: str = DEMO_USER) -> dict[str, int]:
         store.replace_boundaries("township", towns, user=user, year=year)
         store.clear_cases_and_permits(user=user)
         store.upsert_permits(permits, user=user)
-        store.upsert_cases(cases, user=user)
+        for day in sorted({c.found_date for c in cases}):  # each case recorded on its 发现时间 …
+            store.upsert_cases([c for c in cases if c.found_date == day], user=user, at=f"{day}T09:00:00")
+        with store.transaction() as con:  # … and moved on stage by stage: the demo's bulletins have a past
+            audit.append(con, demo_history(cases, user=user))
         store.set_meta({"is_demo": "1"})
     return {"permits": len(permits), "cases": len(cases)}
+
+
+def _at_stage(case: Case, stage: int) -> Case:
+    blank = {f: Case.__dataclass_fields__[f].default for f, s in _STAGE_FIELDS.items() if s > stage}
+    return case.with_changes(status=STATUSES[stage], **blank)
+
+
+def demo_history(cases: list[Case], *, user: str = DEMO_USER) -> list[tuple]:
+    """Audit rows (oldest first) taking each demo case from 排查发现 on its 发现时间 to its status, one stage at a
+    time: 已立案 on its 立案日期 with the 立案 fields, each later stage ``_STEP_DAYS`` days after the one before."""
+    rows = []
+    for case in cases:
+        prev = _at_stage(case, 0)
+        for stage in range(1, STATUSES.index(case.status) + 1):
+            when = f"{case.filing_date + dt.timedelta(days=_STEP_DAYS * (stage - 1))}T10:00:00"
+            step = _at_stage(case, stage)
+            rows += [(when, user, case.case_id, "update", name, _logged(a), _logged(b))
+                     for name, (a, b) in case_diff(prev, step).items()]
+            prev = step
+    return sorted(rows, key=lambda r: r[0])
+
+
+def _logged(value) -> str | None:
+    """A value as the store writes it in the audit log."""
+    return None if value is None else value_text(value, floats="plain", bools=("True", "False"))
 
 
 def non_demo_records(store: CaseStore) -> tuple[list[str], list[str]]:

@@ -186,8 +186,8 @@ class GuardedStore:
         if case_id is not None:
             self.get_case(case_id)
         log = self._store.audit(case_id=case_id, since=since)
-        if self.account.role == "township":
-            log = log[log["case_id"].isin(set(self.cases()["case_id"]))]
+        if self.account.role == "township":  # its cases, and those deleted it may read
+            log = log[log["case_id"].isin(set(self.cases()["case_id"]) | set(self.deleted_case_rows()["case_id"]))]
         return log
 
     def audit_problems(self) -> list[str]:
@@ -230,6 +230,10 @@ class GuardedStore:
         now = self._current([case])[0]
         check_change(self.account, case, case, current=(now, now))
         self._store.delete_case(case_id, expected_version=expected_version, user=self.account.name, reason=reason)
+
+    def deleted_case_rows(self) -> gpd.GeoDataFrame:
+        """Whole copies of the deleted cases this account may read."""
+        return self._own(self._store.deleted_case_rows())
 
     def deleted_cases(self) -> pd.DataFrame:
         """Deleted cases this account may read."""
@@ -278,3 +282,15 @@ class GuardedStore:
         """Raw write transactions are for the county only (account management)."""
         self._county_only("直接写入案件库")
         return self._store.transaction()
+
+    def store_for_cases(self, case_ids: list[str], *, change: bool = False) -> CaseStore:
+        """The underlying store, for what belongs to cases beside their fields (field photos, ``cases.evidence``),
+        once this account may read (``change``: and add to) every case of ``case_ids``: a township account its own
+        township's cases only; a read-only account adds to none.  PermissionDeniedError otherwise."""
+        if change and self.account.role == "readonly":
+            raise PermissionDeniedError(f"{self.account.label}为只读账号，不能为案件补充现场核查材料")
+        if self.account.role == "township":
+            hidden = sorted(set(case_ids) - set(self.cases()["case_id"]))
+            if hidden:
+                raise PermissionDeniedError(f"{self.account.label}只能查看和补充本乡镇的案件（{'、'.join(hidden[:5])}）")
+        return self._store

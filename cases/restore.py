@@ -1,14 +1,28 @@
-"""Restoring the store from a backup: check the file, back up the current store, replace it atomically."""
+"""Whole-store moves: restoring a file store from a backup (check it, back up the current store, replace it
+atomically), and migrating a store between files and PostgreSQL/PostGIS databases (``migrate``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from cases._sqlite import copy_database, read_only
-from cases.store import SCHEMA_VERSION, SQLiteStore, default_db_path
+from cases.sql.postgis import redact
+from cases.sql.transfer import TableReport
+from cases.store import (
+    SCHEMA_VERSION,
+    CaseStore,
+    PostGISStore,
+    SQLiteStore,
+    copy_all,
+    default_db_path,
+    open_store,
+    store_exists,
+    store_location,
+)
 from geo.errors import StoreError
 
 
@@ -109,3 +123,111 @@ def _rename_aside_and_replace(staged: Path, target: Path) -> Path:
 def _with_sidecars(path: Path) -> list[Path]:
     """The database file and its WAL and shared-memory files."""
     return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+@dataclass(frozen=True)
+class Migration:
+    """What ``migrate`` did: every table's rows and checksums in both stores, and the target's audit-chain check."""
+
+    source: str
+    target: str
+    tables: list[TableReport]
+    audit_problems: list[str]
+    replaced: str | None = None
+
+
+def migrate_store(source: str | os.PathLike, target: str | os.PathLike, *, force: bool = False) -> Migration:
+    """Move everything in the store at ``source`` into ``target`` (a file or a ``postgresql://`` database, either way).
+
+    Cases, deleted cases, permits, every boundary layer and township division, the audit log verbatim (its
+    hash chain still verifies), accounts with their password hashes, sessions, settings and field photos (their
+    bytes between the folder beside a store file and a server's ``photos`` table); counts and
+    checksums of every table are compared before anything lands (StoreError and nothing written if they
+    differ).  A target that holds a store with cases, permits, accounts or audit rows is replaced only with
+    ``force``; a file target is then backed up beside itself first.  The target is written in one transaction.
+    """
+    src_at, dst_at = store_location(source), store_location(target)
+    if str(src_at) == str(dst_at) or (isinstance(src_at, Path) and isinstance(dst_at, Path) and dst_at.exists()
+                                      and src_at.resolve() == dst_at.resolve()):
+        raise StoreError(f"迁移的来源和目标是同一个案件库（{redact(str(src_at))}）；请用 --to 指定另一个案件库")
+    src = open_store(src_at)
+    try:
+        held = _held(dst_at) if store_exists(dst_at) else None
+        if held and not force:
+            raise StoreError(f"目标案件库 {redact(str(dst_at))} 不是空的（{held}）；迁移会用 {src.path} 的内容替换它，"
+                             "确认请加 --force（目标为文件时会先备份）")
+        if isinstance(dst_at, str):
+            return _migrate_to_server(src, dst_at, replacing=held)
+        return _migrate_to_file(src, dst_at, replacing=held)
+    finally:
+        src.close_all()
+
+
+def _held(location: Path | str) -> str:
+    """What a store holds that a migration would overwrite (empty text: nothing), e.g. 「3 个案件、12 条审计记录」."""
+    try:
+        store = open_store(location)
+    except StoreError:
+        if isinstance(location, Path) and location.stat().st_size:
+            return "无法作为 casemap 案件库打开的文件"
+        return ""
+    try:
+        counts = [(t, store.query(f"SELECT COUNT(*) FROM {t}")[0][0]) for t in _HELD]
+    finally:
+        store.close_all()
+    return "、".join(f"{n} {_HELD[t]}" for t, n in counts if n)
+
+
+_HELD = {"cases": "个案件", "deleted_cases": "个已删除案件", "permits": "个采矿许可证", "users": "个账号",
+         "photos": "张现场照片", "audit": "条审计记录"}
+
+
+def _migrate_to_server(src: CaseStore, url: str, *, replacing: str | None) -> Migration:
+    created = replacing is None
+    dst = PostGISStore(url, create=True)
+    try:
+        reports = copy_all(src, dst, replace=True)
+        problems = dst.audit_problems()
+    except BaseException:
+        if created:  # the tables this call set up go again: nothing half-written
+            dst.drop_schema()
+        raise
+    finally:
+        dst.close_all()
+    return Migration(str(src.path), dst.path, reports, problems, replaced=replacing or None)
+
+
+def _migrate_to_file(src: CaseStore, target: Path, *, replacing: str | None) -> Migration:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f".{target.name}.migrate-{os.getpid()}")
+    for p in _with_sidecars(staged):
+        p.unlink(missing_ok=True)
+    try:
+        new = SQLiteStore(staged, create=True)
+        try:
+            reports = copy_all(src, new, target_at=target)
+            problems = new.audit_problems()
+            saved = None
+            if target.exists():
+                try:
+                    current = SQLiteStore(target)
+                except StoreError:
+                    new.close_all()
+                    saved = _rename_aside_and_replace(staged, target)
+                else:
+                    try:
+                        saved = current.backup()
+                        new.set_meta({"data_version": str(max(current.data_version(), new.data_version()) + 1)})
+                        new.copy_to(current)
+                    finally:
+                        current.close_all()
+            else:
+                new.close_all()
+                os.replace(staged, target)
+        finally:
+            new.close_all()
+    finally:
+        for p in _with_sidecars(staged):
+            p.unlink(missing_ok=True)
+    note = f"{replacing}；原案件库已备份到 {saved}" if saved else replacing
+    return Migration(str(src.path), str(target), reports, problems, replaced=note or None)

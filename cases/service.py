@@ -27,7 +27,8 @@ from cases.demo import init_demo
 from cases.divisions import CountyDivisions, county_divisions
 from cases.io.geodata import load_shipped_boundaries
 from cases.model import COUNTY
-from cases.store import CaseStore, default_db_path, open_store
+from cases.sql.postgis import redact
+from cases.store import CaseStore, open_store, store_exists, store_location
 from geo.checks import check_cases
 from geo.errors import StoreError, ValidationError
 
@@ -41,10 +42,12 @@ def app_store(path: str | os.PathLike | None = None) -> CaseStore:
     """The app's store at ``path`` (or $CASEMAP_DB, or data/casemap.db).
 
     On the app's first run (no file there yet) a new store is created and filled with the demo
-    data; an existing file must be a casemap store (see ``open_store``).
+    data; an existing file must be a casemap store (see ``open_store``).  A PostgreSQL store
+    (``postgresql://…``) is set up by ``init`` or ``migrate``, never filled with demo data here.
     """
-    if default_db_path(path).exists():
-        return open_store(path)
+    location = store_location(path)
+    if isinstance(location, str) or location.exists():
+        return open_store(location)
     store = open_store(path, create=True)
     init_demo(store)
     return store
@@ -63,9 +66,9 @@ def new_empty_store(path: str | os.PathLike | None = None, *, adcode: str | None
     Refuses a path where a file already exists (StoreError) and an unknown adcode (ValidationError);
     nothing is written then.
     """
-    target = default_db_path(path)
-    if target.exists():
-        raise StoreError(f"{target} 已存在，init 只新建案件库；请用 --db 指定新的文件")
+    target = store_location(path)
+    if store_exists(target):
+        raise StoreError(f"{redact(str(target))} 已存在，init 只新建案件库；请用 --db 指定新的文件（或另一个数据库）")
     outline, division = None, DAIXIAN
     if adcode is not None and str(adcode).strip() != DEFAULT_ADCODE:
         outline = county_outline(adcode)

@@ -11,7 +11,8 @@ import shapely
 from pyproj import CRS
 
 from cases.model import CATEGORIES, CLOSED_STATUS, RECTIFIED_STATUSES
-from geo.crs import M2_PER_MU, to_area_crs
+from geo.crs import M2_PER_MU, require_crs, zone_crs
+from geo.projection import projected_area
 
 TOTAL = "合计"
 #: Row of the cases that belong to no township of the division shown (未定位 cases the change table
@@ -40,11 +41,15 @@ def case_area_mu(cases: gpd.GeoDataFrame, *, area_crs: CRS | None = None) -> np.
     """
     if len(cases) == 0:
         return np.zeros(0)
-    geoms = np.asarray((to_area_crs(cases) if area_crs is None else to_area_crs(cases).to_crs(area_crs)).geometry.values)
+    require_crs(cases)
+    geoms = np.asarray(cases.geometry.values)
     poly = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon; points and 未定位 use 亩数
+    area = np.zeros(len(cases))
+    # only the polygons are projected (in threads; the numbers of GeoSeries.to_crs(...).area)
+    area[poly] = projected_area(geoms[poly], cases.crs, zone_crs() if area_crs is None else area_crs)
     declared = pd.to_numeric(cases.get("area_mu_declared"), errors="coerce")
     declared = declared.fillna(0.0).to_numpy() if declared is not None else np.zeros(len(cases))
-    return np.where(poly, shapely.area(geoms) / M2_PER_MU, declared)
+    return np.where(poly, area / M2_PER_MU, declared)
 
 
 def township_stats(cases: gpd.GeoDataFrame, *, townships: Sequence[str], area_crs: CRS | None = None) -> pd.DataFrame:

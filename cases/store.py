@@ -2,7 +2,9 @@
 
 Geometry is kept as WKB in CGCS2000 (EPSG:4490); spatial work is done in shapely, so nothing but
 the Python standard library is needed to open a store (no SpatiaLite).  Every write runs in one
-transaction: it lands whole or not at all.  A PostGIS backend implements the same ``CaseStore``.
+transaction: it lands whole or not at all.  ``PostGISStore`` keeps the same tables in a PostgreSQL database
+with PostGIS (``postgresql://…``), running the same SQL through ``cases.sql.postgis``; ``open_store`` picks
+the backend from the location.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ import shapely
 from cases import _sqlite, audit
 from cases._sqlite import ThreadConnections, copy_database
 from cases.model import Case, Permit, case_diff, check_case, validate_case
+from cases.sql import postgis, transfer
 from cases.text import value_text
 from geo.crs import STORAGE_CRS
 from geo.errors import ConflictError, StoreError, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "casemap.db"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _CASE_COLS = [f for f in fields(Case) if f.name != "geometry"]
 _PERMIT_COLS = [f for f in fields(Permit) if f.name != "geometry"]
@@ -86,15 +89,23 @@ def _migrations() -> dict[int, list[str | Callable[[sqlite3.Connection], None]]]
             "ALTER TABLE deleted_cases ADD COLUMN deleted_by TEXT",
             "ALTER TABLE deleted_cases ADD COLUMN delete_reason TEXT",
         ],
+        # field evidence (cases.evidence): one row per photo attached to a case; the bytes are files named by
+        # their SHA-256 beside a store file, or (a server store) in ``data``/``thumb``
+        4: [
+            "CREATE TABLE photos (case_id TEXT NOT NULL, sha256 TEXT NOT NULL, seq INTEGER NOT NULL, file TEXT NOT NULL,"
+            " original_name TEXT, media_type TEXT, size_bytes INTEGER, width INTEGER, height INTEGER,"
+            " taken_at TEXT, lon REAL, lat REAL, direction REAL, note TEXT, added_at TEXT, added_by TEXT,"
+            " data BLOB, thumb BLOB, PRIMARY KEY (case_id, sha256))",
+        ],
     }
 
 
 class CaseStore(Protocol):
     """What the domain, the UI and the CLI need of a store: every reader and writer of cases, permits,
-    boundaries, settings and the audit log.  ``SQLiteStore`` is the implementation; code that takes
-    a store names this protocol in its signature."""
+    boundaries, settings and the audit log.  ``SQLiteStore`` (a file) and ``PostGISStore`` (a PostgreSQL
+    database) implement it; code that takes a store names this protocol in its signature."""
 
-    path: Path
+    path: Path | str  # a file, or (PostgreSQL) the server address without its password
 
     def close(self) -> None: ...
     def close_all(self) -> None: ...
@@ -110,10 +121,11 @@ class CaseStore(Protocol):
     def county(self) -> gpd.GeoDataFrame: ...
     def audit(self, *, case_id: str | None = None, since: str | None = None) -> pd.DataFrame: ...
     def upsert_cases(self, items: list[Case], *, user: str, allow_unlocated: bool = False,
-                     expected_versions: dict[str, int] | None = None) -> dict[str, list[str]]: ...
+                     expected_versions: dict[str, int] | None = None, at: str | None = None) -> dict[str, list[str]]: ...
     def update_case(self, case_id: str, changes: dict[str, Any], *, expected_version: int, user: str) -> Case: ...
     def delete_case(self, case_id: str, *, expected_version: int, user: str, reason: str) -> None: ...
     def deleted_cases(self) -> pd.DataFrame: ...
+    def deleted_case_rows(self) -> gpd.GeoDataFrame: ...
     def upsert_permits(self, items: list[Permit], *, user: str) -> dict[str, list[str]]: ...
     def clear_cases_and_permits(self, *, user: str) -> None: ...
     def replace_boundaries(self, layer: str, frame: gpd.GeoDataFrame, *, user: str, year: int | None = None) -> None: ...
@@ -124,12 +136,36 @@ class CaseStore(Protocol):
     def query(self, sql: str, params: tuple = ()) -> list[tuple]: ...
 
 
+def store_location(explicit: str | os.PathLike | None = None) -> Path | str:
+    """Where the store is: ``explicit``, else $CASEMAP_DB, else data/casemap.db; a server address
+    (``postgresql://…``) is returned as text, anything else as a file path."""
+    chosen = explicit or os.environ.get("CASEMAP_DB") or DEFAULT_DB
+    return str(chosen) if postgis.is_url(chosen) else Path(chosen)
+
+
 def default_db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The store path: ``explicit``, else $CASEMAP_DB, else data/casemap.db."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("CASEMAP_DB")
-    return Path(env) if env else DEFAULT_DB
+    """The store file: ``explicit``, else $CASEMAP_DB, else data/casemap.db.  StoreError for a server address
+    (a file-only operation was asked of a PostgreSQL store; never a local file named after the URL)."""
+    location = store_location(explicit)
+    if isinstance(location, str):
+        raise StoreError(f"{postgis.redact(location)} 是 PostgreSQL 服务器上的案件库，此操作只适用于案件库文件；"
+                         "在文件与服务器之间搬迁请用 python -m cases migrate --from … --to …")
+    return location
+
+
+def store_exists(explicit: str | os.PathLike | None = None) -> bool:
+    """True if there is something at the store's location: a file, or (server) casemap tables in the database.
+    StoreError for a bad address, a server that is down, or a database without PostGIS."""
+    location = store_location(explicit)
+    if isinstance(location, Path):
+        return location.exists()
+    conns = postgis.PgConnections(postgis.check_url(location), timeout=_sqlite.busy_timeout())
+    try:
+        con = conns.get()
+        postgis.require_postgis(con)
+        return postgis.has_table(con, "meta")
+    finally:
+        conns.close_all()
 
 
 def _to_db(name: str, value: Any) -> Any:
@@ -154,35 +190,28 @@ def _from_db(name: str, value: Any) -> Any:
     return value
 
 
+def _upsert_sql(table: str, names: list[str]) -> str:
+    """INSERT of one row (``names`` then ``geom``) replacing the row with the same key (``names[0]``); SQLite and
+    PostgreSQL both speak this UPSERT."""
+    cols = [*names, "geom"]
+    return (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+            f" ON CONFLICT ({names[0]}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols[1:])}")
+
+
 def _text(v: Any) -> str | None:
     """A field value as audit-log text: None stays None (NULL); 1.5, True, 2019-07-15 and WKT as stored."""
     return None if v is None else value_text(v, floats="plain", bools=("True", "False"))
 
 
-class SQLiteStore:
-    """The default store: one SQLite file, any path, any suffix."""
+class _SQLStore:
+    """What the SQLite and the PostgreSQL/PostGIS stores share: every reader and writer, in one SQL dialect.
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = False, busy_timeout: float | None = None) -> None:
-        """Open (``create``: or create) the store at ``path``; ``busy_timeout`` (seconds, default 30 or
-        $CASEMAP_BUSY_TIMEOUT) is how long a write waits for another's before StoreError(BUSY_MESSAGE)."""
-        self.path = Path(path)
-        if create:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        else:
-            _refuse_missing_or_empty(self.path)
-        self._conns = ThreadConnections(self.path, timeout=_sqlite.busy_timeout(busy_timeout))
-        try:
-            if not create and self._schema_version() == 0:
-                raise StoreError(f"{self.path} 是 SQLite 数据库，但不是 casemap 案件库（其中没有 casemap 的数据表）；"
-                                 "请检查 --db 路径")
-            self._migrate()
-            self._conns.use_wal()
-        except sqlite3.DatabaseError as exc:
-            self._conns.close_all()
-            raise StoreError(f"无法打开案件库 {self.path}：{exc}（该文件不是 casemap 案件库或已损坏）") from exc
-        except BaseException:
-            self._conns.close_all()
-            raise
+    The SQL is SQLite's; the PostgreSQL connection translates it (``cases.sql.postgis``).  A backend supplies
+    ``_conns`` (one connection per thread), ``_begin`` (start a write transaction) and ``_wkb`` (geometry as
+    the database takes it)."""
+
+    path: Path | str
+    _conns: Any
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -200,7 +229,7 @@ class SQLiteStore:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction on this thread's connection: BEGIN IMMEDIATE (waiting up to the busy timeout
+        """A write transaction on this thread's connection: ``_begin`` (waiting up to the busy timeout
         for another writer) … COMMIT, rolled back on any error.  Inside another transaction of this thread
         it is a SAVEPOINT: it lands or is undone with the outer one, and an error undoes only its own part."""
         con = self._con
@@ -215,64 +244,18 @@ class SQLiteStore:
                 raise
             con.execute("RELEASE casemap_nested")
             return
-        con.execute("BEGIN IMMEDIATE")
+        self._begin(con)
         try:
             yield con
             con.execute(
                 "INSERT INTO meta VALUES ('data_version', '1') ON CONFLICT(key) DO UPDATE"
-                " SET value = CAST(value AS INTEGER) + 1"
+                " SET value = CAST(meta.value AS INTEGER) + 1"
             )
             con.execute("COMMIT")
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")
             raise
-
-    def _schema_version(self) -> int:
-        has_meta = self._con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
-        if not has_meta:
-            return 0
-        row = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else 0
-
-    def _migrate(self) -> None:
-        current = self._schema_version()
-        if current > SCHEMA_VERSION:
-            raise StoreError(f"案件库 {self.path} 的结构版本 {current} 比本程序（{SCHEMA_VERSION}）新，请升级 casemap")
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            with self._tx() as con:
-                if self._schema_version() >= version:  # another process migrated it meanwhile
-                    continue
-                for step in _migrations()[version]:
-                    step(con) if callable(step) else con.execute(step)
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
-
-    def backup(self, target: str | os.PathLike | None = None) -> Path:
-        """Copy the whole store to ``target``, or to ``<name>.backup-<timestamp><suffix>`` beside it; return the path.
-
-        The copy is consistent even while others write (SQLite's online backup, one read transaction)
-        and appears only when complete.  An existing ``target`` is refused (StoreError): nothing is overwritten.
-        """
-        if target is None:
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            dest = self.path.with_name(f"{self.path.stem}.backup-{stamp}{self.path.suffix}")
-            n = 1
-            while dest.exists():
-                dest, n = self.path.with_name(f"{self.path.stem}.backup-{stamp}-{n}{self.path.suffix}"), n + 1
-        else:
-            dest = Path(target)
-            if dest.exists():
-                raise StoreError(f"{dest} 已存在；备份不会覆盖已有文件，请换一个文件名")
-        try:
-            copy_database(self._con, dest)
-        except OSError as exc:
-            raise StoreError(f"无法写入备份文件 {dest}：{exc.strerror or exc}") from exc
-        return dest
-
-    def copy_to(self, other: SQLiteStore) -> None:
-        """Write this store's whole content over ``other``'s in one transaction on ``other``: its readers
-        (other threads, a running app) see the old content or the new, never a mix."""
-        self._con.backup(other._con)
 
     # -- meta -------------------------------------------------------------------------------
     def data_version(self) -> int:
@@ -287,7 +270,8 @@ class SQLiteStore:
     def set_meta(self, items: dict[str, str]) -> None:
         """Write metadata values in one transaction."""
         with self._tx() as con:
-            con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(items.items()))
+            con.executemany("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                            list(items.items()))
 
     # -- reading ----------------------------------------------------------------------------
     def _frame(self, sql: str, names: list[str], params: tuple = ()) -> gpd.GeoDataFrame:
@@ -377,7 +361,7 @@ class SQLiteStore:
         return audit.verify(self._con)
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on error) for the store's own tables."""
+        """A write transaction (BEGIN … COMMIT, one writer at a time, rolled back on error) for the store's own tables."""
         return self._tx()
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
@@ -389,47 +373,68 @@ class SQLiteStore:
         return dt.datetime.now().isoformat(timespec="seconds")
 
     def _write_case(self, con: sqlite3.Connection, case: Case) -> None:
+        self._write_cases(con, [case])
+
+    def _write_cases(self, con: sqlite3.Connection, items: list[Case]) -> None:
+        """Insert or replace ``items`` in one statement (one round trip to a server, pipelined)."""
         names = [f.name for f in _CASE_COLS]
-        vals = [_to_db(n, getattr(case, n)) for n in names]
-        con.execute(
-            f"INSERT OR REPLACE INTO cases ({', '.join(names)}, geom) VALUES ({', '.join('?' * (len(names) + 1))})",
-            [*vals, shapely.to_wkb(case.geometry) if case.geometry is not None else None],
-        )
+        con.executemany(_upsert_sql("cases", names),
+                        [[*(_to_db(n, getattr(c, n)) for n in names), self._wkb(c.geometry)] for c in items])
 
     def upsert_cases(self, items: list[Case], *, user: str, allow_unlocated: bool = False,
-                     expected_versions: dict[str, int] | None = None) -> dict[str, list[str]]:
+                     expected_versions: dict[str, int] | None = None, at: str | None = None) -> dict[str, list[str]]:
         """Add new cases and update existing ones (matched on case_id), all or nothing.
 
         ``allow_unlocated`` accepts cases without a position (未定位), as a ledger brings them.
         ``expected_versions`` maps case ids to the version the caller read them at (0: not in the store
         then); if any stored version differs, ConflictError names those cases and nothing is written.
+        ``at`` (ISO time) dates the writes and their audit rows instead of now: init-demo records each demo
+        case on its 发现时间, so the demo's bulletins of 2019 can be rebuilt (:mod:`cases.history`).
         Returns ``{"added": [...], "changed": [...], "unchanged": [...]}`` of case ids.
         """
         errs = [e for c in items for e in validate_case(c, require_location=not allow_unlocated)]
         if errs:
             raise ValidationError("；".join(errs))
         report: dict[str, list[str]] = {"added": [], "changed": [], "unchanged": []}
-        now = self._now()
+        now = at or self._now()
         with self._tx() as con:
             self._check_versions(con, expected_versions or {})
+            known = self._cases_by_id(con, [c.case_id for c in items])  # one read, not one per case
+            log: list[tuple] = []
+            writes: dict[str, Case] = {}
             for case in items:
-                try:
-                    old = self.get_case(case.case_id)
-                except ValidationError:
-                    old = None
+                old = known.get(case.case_id)
                 diffs = case_diff(old, case) if old else {}
                 if old is not None and not diffs:
                     report["unchanged"].append(case.case_id)
                     continue
                 new = case.with_changes(version=(old.version + 1) if old else 1, updated_at=now, updated_by=user)
-                self._write_case(con, new)
+                known[case.case_id] = new
+                writes[case.case_id] = new
                 if old is None:
                     report["added"].append(case.case_id)
-                    audit.append(con, [(now, user, case.case_id, "create", None, None, None)])
+                    log.append((now, user, case.case_id, "create", None, None, None))
                 else:
                     report["changed"].append(case.case_id)
-                    self._log(con, now, user, case.case_id, diffs)
+                    log += [(now, user, case.case_id, "update", k, _text(a), _text(b)) for k, (a, b) in diffs.items()]
+            self._write_cases(con, list(writes.values()))
+            audit.append(con, log)  # chained in the order written, in one statement
         return report
+
+    @staticmethod
+    def _cases_by_id(con: sqlite3.Connection, ids: list[str]) -> dict[str, Case]:
+        """The stored cases among ``ids``, by id (read in chunks of 500 ids)."""
+        names = [f.name for f in _CASE_COLS]
+        found: dict[str, Case] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            rows = con.execute(f"SELECT {', '.join(names)}, geom FROM cases WHERE case_id IN ({', '.join('?' * len(chunk))})",
+                               chunk).fetchall()
+            for row in rows:
+                vals = {n: _from_db(n, v) for n, v in zip(names, row[:-1])}
+                found[row[0]] = Case(**vals, geometry=shapely.from_wkb(row[-1]) if row[-1] else None)
+        return found
 
     @staticmethod
     def _check_versions(con: sqlite3.Connection, expected: dict[str, int]) -> None:
@@ -465,6 +470,11 @@ class SQLiteStore:
                         (now, user, reason, case_id))
             con.execute("DELETE FROM cases WHERE case_id = ?", (case_id,))
             audit.append(con, [(now, user, case_id, "delete", None, None, reason)])
+
+    def deleted_case_rows(self) -> gpd.GeoDataFrame:
+        """Every kept copy of a deleted case, whole (fields, geometry, ``deleted_at``), oldest deletion first."""
+        names = [f.name for f in _CASE_COLS] + ["deleted_at"]
+        return self._frame(f"SELECT {', '.join(names)}, geom FROM deleted_cases ORDER BY deleted_at", names)
 
     def deleted_cases(self) -> pd.DataFrame:
         """Deleted cases (id, township, summary, who deleted them, when, why), newest first."""
@@ -505,10 +515,7 @@ class SQLiteStore:
         with self._tx() as con:
             existing = {r[0] for r in con.execute("SELECT permit_no FROM permits")}
             for p in items:
-                con.execute(
-                    f"INSERT OR REPLACE INTO permits ({', '.join(names)}, geom) VALUES ({', '.join('?' * (len(names) + 1))})",
-                    [*(_to_db(n, getattr(p, n)) for n in names), shapely.to_wkb(p.geometry) if p.geometry is not None else None],
-                )
+                con.execute(_upsert_sql("permits", names), [*(_to_db(n, getattr(p, n)) for n in names), self._wkb(p.geometry)])
                 report["changed" if p.permit_no in existing else "added"].append(p.permit_no)
             audit.append(con, [(self._now(), user, None, "permits", None, None, json.dumps(report, ensure_ascii=False))])
         return report
@@ -545,14 +552,268 @@ class SQLiteStore:
                      year: int | None) -> None:
         frame = frame.to_crs(STORAGE_CRS)
         rows = [
-            (key, str(n), int(bool(a)), str(s), shapely.to_wkb(g))
+            (key, str(n), int(bool(a)), str(s), self._wkb(g))
             for n, a, s, g in zip(frame["name"], frame["approximate"], frame["source"], frame.geometry.values)
         ]
         con.execute("DELETE FROM boundaries WHERE layer = ?", (key,))
-        con.executemany("INSERT INTO boundaries VALUES (?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO boundaries (layer, name, approximate, source, geom) VALUES (?, ?, ?, ?, ?)", rows)
         when = f"，{year} 年起" if year else ""
         audit.append(con, [(self._now(), user, None, action, None, None,
                             f"{len(rows)} 个要素{when}，来源：{rows[0][3] if rows else ''}")])
+
+
+class SQLiteStore(_SQLStore):
+    """The default store: one SQLite file, any path, any suffix."""
+
+    def __init__(self, path: str | os.PathLike, *, create: bool = False, busy_timeout: float | None = None) -> None:
+        """Open (``create``: or create) the store at ``path``; ``busy_timeout`` (seconds, default 30 or
+        $CASEMAP_BUSY_TIMEOUT) is how long a write waits for another's before StoreError(BUSY_MESSAGE)."""
+        self.path = Path(path)
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            _refuse_missing_or_empty(self.path)
+        self._conns = ThreadConnections(self.path, timeout=_sqlite.busy_timeout(busy_timeout))
+        try:
+            if not create and self._schema_version() == 0:
+                raise StoreError(f"{self.path} 是 SQLite 数据库，但不是 casemap 案件库（其中没有 casemap 的数据表）；"
+                                 "请检查 --db 路径")
+            self._migrate()
+            self._conns.use_wal()
+        except sqlite3.DatabaseError as exc:
+            self._conns.close_all()
+            raise StoreError(f"无法打开案件库 {self.path}：{exc}（该文件不是 casemap 案件库或已损坏）") from exc
+        except BaseException:
+            self._conns.close_all()
+            raise
+
+    @staticmethod
+    def _begin(con: sqlite3.Connection) -> None:
+        con.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout for another writer
+
+    @staticmethod
+    def _wkb(geometry: Any) -> bytes | None:
+        return None if geometry is None else shapely.to_wkb(geometry)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the store as it was at its start (whole-store copies);
+        inside this thread's open transaction, that one."""
+        con = self._con
+        if con.in_transaction:
+            yield con
+            return
+        con.execute("BEGIN")
+        try:
+            yield con
+        finally:
+            con.execute("COMMIT")
+
+    def _schema_version(self) -> int:
+        has_meta = self._con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+        if not has_meta:
+            return 0
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        current = self._schema_version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(f"案件库 {self.path} 的结构版本 {current} 比本程序（{SCHEMA_VERSION}）新，请升级 casemap")
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            with self._tx() as con:
+                if self._schema_version() >= version:  # another process migrated it meanwhile
+                    continue
+                for step in _migrations()[version]:
+                    step(con) if callable(step) else con.execute(step)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
+
+    def backup(self, target: str | os.PathLike | None = None) -> Path:
+        """Copy the whole store to ``target``, or to ``<name>.backup-<timestamp><suffix>`` beside it; return the path.
+
+        The copy is consistent even while others write (SQLite's online backup, one read transaction)
+        and appears only when complete.  An existing ``target`` is refused (StoreError): nothing is overwritten.
+        """
+        if target is None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            dest = self.path.with_name(f"{self.path.stem}.backup-{stamp}{self.path.suffix}")
+            n = 1
+            while dest.exists():
+                dest, n = self.path.with_name(f"{self.path.stem}.backup-{stamp}-{n}{self.path.suffix}"), n + 1
+        else:
+            dest = Path(target)
+            if dest.exists():
+                raise StoreError(f"{dest} 已存在；备份不会覆盖已有文件，请换一个文件名")
+        try:
+            copy_database(self._con, dest)
+        except OSError as exc:
+            raise StoreError(f"无法写入备份文件 {dest}：{exc.strerror or exc}") from exc
+        return dest
+
+    def copy_to(self, other: SQLiteStore) -> None:
+        """Write this store's whole content over ``other``'s in one transaction on ``other``: its readers
+        (other threads, a running app) see the old content or the new, never a mix."""
+        self._con.backup(other._con)
+
+class PostGISStore(_SQLStore):
+    """The store in a PostgreSQL database with PostGIS, shared by an office: ``postgresql://user@host:port/db``.
+
+    Same tables, SQL and behaviour as the SQLite store; geometry columns are ``geometry(Geometry, 4490)``
+    with GiST indexes, written and read as (E)WKB; spatial work stays in Python (the same numbers on both).
+    """
+
+    def __init__(self, url: str, *, create: bool = False, busy_timeout: float | None = None) -> None:
+        """Open (``create``: or set up in an empty database) the store at ``url``; StoreError (Chinese, naming the
+        address) for a bad address, a server that is down, a database without PostGIS or a newer schema."""
+        self.url = postgis.check_url(url)
+        self.path = postgis.redact(url)
+        self._conns = postgis.PgConnections(self.url, timeout=_sqlite.busy_timeout(busy_timeout))
+        try:
+            postgis.require_postgis(self._con)
+            current = self._schema_version()
+            if current > SCHEMA_VERSION:
+                raise StoreError(f"案件库 {self.path} 的结构版本 {current} 比本程序（{SCHEMA_VERSION}）新，请升级 casemap")
+            if 0 < current < SCHEMA_VERSION:
+                raise StoreError(f"案件库 {self.path} 的结构版本 {current} 比本程序（{SCHEMA_VERSION}）旧，服务器上的案件库"
+                                 "不能就地升级；请用上一版 casemap 的 migrate 迁出到文件，再用本程序 migrate 迁回")
+            if current == 0 and not create:
+                raise StoreError(f"PostgreSQL 数据库 {self.path} 中还没有 casemap 案件库；请用 "
+                                 f"python -m cases init --db {self.path}（空库）新建，或用 python -m cases migrate "
+                                 f"--from 原案件库.db --to {self.path} 迁入已有案件库")
+            if current == 0:
+                with self._tx() as con:
+                    self.create_schema(con)
+        except BaseException:
+            self._conns.close_all()
+            raise
+
+    @staticmethod
+    def _begin(con: postgis.PgConnection) -> None:
+        postgis.begin_write(con)
+
+    @staticmethod
+    def _wkb(geometry: Any) -> bytes | None:
+        return None if geometry is None else postgis.with_srid(shapely.to_wkb(geometry))
+
+    @contextmanager
+    def snapshot(self) -> Iterator[postgis.PgConnection]:
+        """A read-only transaction seeing one consistent state of the store (whole-store copies); inside this
+        thread's open transaction, that one."""
+        con = self._con
+        if con.in_transaction:
+            yield con
+            return
+        con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield con
+        finally:
+            con.execute("COMMIT")
+
+    def _schema_version(self) -> int:
+        if not postgis.has_table(self._con, "meta"):
+            return 0
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def drop_schema(self) -> None:
+        """Remove the store's tables from the database again (a migration that set them up has failed)."""
+        con = self._con
+        postgis.begin_write(con)
+        try:
+            for sql in postgis.drop_statements():
+                con.execute(sql)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def create_schema(self, con: postgis.PgConnection, *, replace: bool = False) -> None:
+        """Create the store's tables (``replace``: drop a casemap store's tables first) inside the caller's transaction."""
+        if replace:
+            for sql in postgis.drop_statements():
+                con.execute(sql)
+        elif not postgis.has_table(con, "meta"):
+            taken = [t for t in postgis.TABLES if postgis.has_table(con, t)]
+            if taken:
+                raise StoreError(f"PostgreSQL 数据库 {self.path} 中已有同名数据表（{'、'.join(taken)}），"
+                                 "但不是 casemap 案件库；请为 casemap 另建一个数据库")
+        else:
+            return
+        types = [(f.name, _sql_type(f.type)) for f in _CASE_COLS], [(f.name, _sql_type(f.type)) for f in _PERMIT_COLS]
+        for sql in postgis.schema_statements(*types):
+            con.execute(sql)
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def backup(self, target: str | os.PathLike | None = None) -> Path:
+        """Copy the whole store, as one consistent snapshot, into a new SQLite store file ``target`` (default
+        ``data/<database>.backup-<timestamp>.db``); ``migrate`` moves it back.  An existing ``target`` is refused."""
+        if target is None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            dest = DEFAULT_DB.with_name(f"{postgis.database_name(self.url)}.backup-{stamp}.db")
+        else:
+            dest = Path(target)
+        if dest.exists():
+            raise StoreError(f"{dest} 已存在；备份不会覆盖已有文件，请换一个文件名")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+        try:
+            copy = SQLiteStore(part, create=True)
+            try:
+                copy_all(self, copy, target_at=dest)
+            finally:
+                copy.close_all()
+            os.replace(part, dest)
+        except OSError as exc:
+            raise StoreError(f"无法写入备份文件 {dest}：{exc.strerror or exc}") from exc
+        finally:
+            for p in (part, part.with_name(part.name + "-wal"), part.with_name(part.name + "-shm")):
+                p.unlink(missing_ok=True)
+        return dest
+
+
+def store_tables() -> list[transfer.Table]:
+    """Every table of a store, as whole-store copies (backup of a server store, ``migrate``) move them."""
+    return transfer.tables([f.name for f in _CASE_COLS], [f.name for f in _PERMIT_COLS])
+
+
+def photo_folder(location: Path | str) -> Path | None:
+    """Where a store file's photo bytes live: the folder ``<stem>.photos`` beside it; None for a server store
+    (its ``photos`` table holds them)."""
+    return location.with_name(f"{location.stem}.photos") if isinstance(location, Path) else None
+
+
+def copy_all(source: _SQLStore, target: _SQLStore, *, replace: bool = False,
+             target_at: Path | str | None = None) -> list[transfer.TableReport]:
+    """Copy every row of ``source`` (one consistent snapshot) over ``target``'s in one transaction on ``target``,
+    the audit log verbatim; StoreError (nothing written) unless counts and checksums agree afterwards.
+
+    ``replace``: ``target`` holds a store already (``migrate --force``): its tables are emptied first.
+    Photo bytes move between the ``photos`` table and the folder beside a store file (``target_at``: where
+    ``target`` will end up, when it is staged elsewhere), each checked against its SHA-256.
+    """
+    tables = store_tables()
+    with source.snapshot() as con:
+        data = {t.name: transfer.read(con, t) for t in tables}
+        version = max(source.data_version(), target.data_version())  # caches keyed by it must not see an old one
+    photos = next(t for t in tables if t.name == "photos")
+    data["photos"] = transfer.photo_rows(data["photos"], photos, source_folder=photo_folder(source.path),
+                                         target_folder=photo_folder(target_at or target.path))
+    with target._tx() as con:
+        if isinstance(target, PostGISStore):
+            target.create_schema(con, replace=True)
+        elif replace:
+            raise ValueError("a SQLite target is replaced by copying a staged store over it (SQLiteStore.copy_to)")
+        reports = [transfer.write(con, t, data[t.name], wkb=target._wkb) for t in tables]
+        if isinstance(target, PostGISStore):
+            con.execute("SELECT setval(pg_get_serial_sequence('audit', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)"
+                        " FROM audit")
+        con.execute("INSERT INTO meta VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(version),))
+        bad = [r for r in reports if not r.same]
+        if bad:
+            raise StoreError("迁移后核对不一致，未写入任何数据：" + "；".join(
+                f"{r.table} 源 {r.source_rows} 行 / 目标 {r.target_rows} 行" for r in bad))
+    return reports
 
 
 #: Boundary layer key of the township layers: ``township`` (year not stated) or ``township@2021``.
@@ -575,7 +836,10 @@ def open_store(path: str | os.PathLike | None = None, *, create: bool = False) -
     is created.  With ``create`` a missing file becomes a new, empty store (only ``init``/``init-demo``
     and the app's first run ask for that).
     """
-    return SQLiteStore(default_db_path(path), create=create)
+    location = store_location(path)
+    if isinstance(location, str):
+        return PostGISStore(location, create=create)
+    return SQLiteStore(location, create=create)
 
 
 def _refuse_missing_or_empty(path: Path) -> None:

@@ -14,9 +14,10 @@ import streamlit as st
 
 from cases.accounts import Account
 from cases.assignment import current_townships
+from cases.io.files import max_import_bytes
 from cases.permissions import GuardedStore, visible_cases
 from cases.service import app_store, check_store, row_names, store_cases, store_divisions, store_notes
-from cases.store import SQLiteStore, default_db_path
+from cases.store import SQLiteStore, store_location
 from geo.errors import CasemapError
 from geo.webmap.assets import AssetUrls, inline_assets, served_assets
 from geo.webmap.layers import GCJ02_WARNING, Basemap, basemaps
@@ -27,13 +28,36 @@ KEY_SELECTED_CASE = "selected_case"
 KEY_MAP_LAST_CLICK = "map_last_click"
 KEY_DRAWN = "drawn_geometry"
 
+#: Prefix of the non-widget copies of widget values kept for the session (see restore_widgets).
+_KEPT = "kept__"
+
+
+def restore_widgets(keys: tuple[str, ...] | list[str]) -> None:
+    """Give widgets back the values they had when this page was last shown in this session.
+
+    Streamlit deletes a widget's ``st.session_state`` entry when the widget is not drawn in a run (another
+    page is shown), so a page's filters would reset after a visit elsewhere.  Call this before drawing
+    the widgets and :func:`remember_widgets` after: the values live on under non-widget keys.
+    """
+    for key in keys:
+        if key not in st.session_state and _KEPT + key in st.session_state:
+            st.session_state[key] = st.session_state[_KEPT + key]
+
+
+def remember_widgets(keys: tuple[str, ...] | list[str]) -> None:
+    """Copy the widgets' current values to keys that outlive them (see :func:`restore_widgets`)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[_KEPT + key] = st.session_state[key]
+
+
 #: The repository's static/ folder (served at /app/static/ when server.enableStaticServing is on).
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def db_path() -> str:
-    """The store path this app instance uses ($CASEMAP_DB or data/casemap.db)."""
-    return str(default_db_path(os.environ.get("CASEMAP_DB")))
+    """The store this app instance uses ($CASEMAP_DB, a file or a postgresql:// address, or data/casemap.db)."""
+    return str(store_location(os.environ.get("CASEMAP_DB")))
 
 
 @st.cache_resource(show_spinner=False)
@@ -221,6 +245,24 @@ def basemap_picker(*, key: str) -> Basemap | None:
                                 help="默认不加载底图，离线可用。天地图需在环境变量 CASEMAP_TIANDITU_KEY 中设置密钥。")
     st.sidebar.caption(GCJ02_WARNING)
     return options[name]
+
+
+# -- Chinese only ----------------------------------------------------------------------------
+
+def chinese_widgets() -> None:
+    """Replace the English texts Streamlit's file uploader draws (button, size limit) by Chinese ones.
+
+    Streamlit 1.67 has no option for them: the English spans are hidden by CSS and the Chinese shown
+    instead, with the size limit taken from ``server.maxUploadSize`` (the import limit, 50 MB).
+    """
+    limit = min(int(st.get_option("server.maxUploadSize")), max_import_bytes() // (1024 * 1024))
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > * {{ display: none; }}
+[data-testid="stFileUploaderDropzoneInstructions"]::before {{
+  content: "拖放文件到这里，或单击按钮选择文件；单个文件不超过 {limit} MB"; font-size: 0.875rem; opacity: 0.7; }}
+[data-testid="stFileUploaderDropzone"] button > * {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button::after {{ content: "选择文件"; }}
+</style>""")
 
 
 # -- user and errors ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from cases.filters import CaseFilter, filter_mask
+from cases.history import HistoryError, first_record_day
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES
 from cases.output.bulletin import build_bulletin, previous_bulletin_day
 from cases.output.sheets import write_sheets
@@ -147,16 +148,27 @@ def sheet_maker(path: str, ids: list[str]) -> Callable[[], bytes]:
 def _bulletin_tab() -> None:
     path, ver = common.db_path(), common.version()
     c1, c2 = st.columns(2)
-    latest = previous_bulletin_day(dt.date.today() + dt.timedelta(days=1))  # the last 15th/30th up to today
+    today = dt.date.today()
+    latest = previous_bulletin_day(today + dt.timedelta(days=1))  # the last 15th/30th up to today …
+    first = _first_record(path, ver, common.account_key())
+    if first is not None and latest < first:  # … unless the store's records start after it
+        latest = min(first, today)
     day = c1.date_input("通报日期（每月15日、30日）", value=latest, key="brf_day", format="YYYY-MM-DD")
     custom = c2.checkbox("自定义变化统计起始日", key="brf_custom_since",
                          help="默认从上一期通报日（此前最近的15日或30日）起统计新增案件、状态变更和销号。")
     since = c2.date_input("起始日", value=previous_bulletin_day(day), key="brf_since", format="YYYY-MM-DD",
                           disabled=not custom) if custom else previous_bulletin_day(day)
-    b = _bulletin_summary(path, ver, day, since, common.account_key())
+    st.caption("通报的正文、分乡镇表、分布图、逾期事项和本期变化均按通报日当天结束时的案件状态（由审计记录重建）；"
+               "审计记录无法重建的日期不予生成，并说明原因。")
+    try:
+        b = _bulletin_summary(path, ver, day, since, common.account_key())
+    except HistoryError as exc:
+        st.error(f"无法生成{day:%Y-%m-%d}的通报：{exc}", icon=":material/block:")
+        return
     st.markdown(f"**第 {b.number} 期**　{b.title_date}　变化统计：{b.since_text}")
     st.write(b.phase_text)
     st.write(b.overview)
+    st.markdown(f"**通报所列案件 {len(b.case_ids)} 起**（正文、分乡镇表与分布图相同）")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("本期新增案件", len(b.new_cases))
     m2.metric("状态变更", len(b.status_changes))
@@ -168,6 +180,11 @@ def _bulletin_tab() -> None:
                             mime="application/pdf" if fmt == "pdf" else
                             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                             key=f"brf_dl_bulletin_{fmt}", width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=20)
+def _first_record(path: str, version: int, who: str) -> dt.date | None:
+    return first_record_day(common.store())
 
 
 @st.cache_data(show_spinner=False, max_entries=20)

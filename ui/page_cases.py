@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cases.ledger.rows import next_seq
 from cases.model import (
     CATEGORIES,
     CATEGORY_SHORT,
@@ -228,8 +229,11 @@ def _add(user: str) -> None:
     if not submitted:
         return
     case = blank.with_changes(case_id=case_id.strip(), geometry=geom, **values)
+    known = common.load_cases(common.db_path(), common.version())
+    if case.seq is None and case.township:  # the next number of its township's ledger, stored and audited
+        case = case.with_changes(seq=next_seq(known, kind=case.kind, township=case.township))
     errors = validate_case(case)
-    if case.case_id and case.case_id in set(common.load_cases(common.db_path(), common.version())["case_id"]):
+    if case.case_id and case.case_id in set(known["case_id"]):
         errors.insert(0, f"案件编号「{case.case_id}」已存在，请换一个编号，或到“编辑案件”中修改该案件")
     if errors:
         st.error("未保存，请更正：\n\n" + "\n".join(f"- {e}" for e in errors))
@@ -242,7 +246,7 @@ def _add(user: str) -> None:
     except CasemapError as exc:
         common.show_error(exc)
         return
-    st.success(f"已新增案件 {case.case_id}（{KINDS[kind]}，{case.township}）。")
+    st.success(f"已新增案件 {case.case_id}（{KINDS[kind]}，{case.township}，台账序号 {case.seq}）。")
 
 
 # -- the form -------------------------------------------------------------------------------

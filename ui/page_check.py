@@ -14,9 +14,13 @@ from geo.crs import STORAGE_CRS
 from geo.webmap.maps import build_check_map
 from ui import common
 from ui.export_buttons import snapshot_download
-from ui.geometry_input import DRAW, PASTE, UPLOAD, geometry_input
+from ui.geometry_input import DRAW, PASTE, UPLOAD, draw_on_map, drawn_geometry, geometry_input
 
 FROM_CASE = "选择案件"
+#: The name of a pasted, drawn or uploaded parcel, on the map's legend and in the numbers.
+SUBJECT = "核查图形"
+#: The widget-key prefix of the parcel input (paste, draw, upload).
+KEY_GEOMETRY = "check_geom"
 AUTO_PERMIT = "（自动匹配：与图形重叠最多的许可证）"
 NO_PERMIT = "（不对照许可证）"
 
@@ -37,11 +41,19 @@ def render() -> None:
     else:
         permit_choice = st.selectbox("对照的采矿许可证", [AUTO_PERMIT, NO_PERMIT, *permits["permit_no"]],
                                      key="check_permit")
-        subject = geometry_input(key="check_geom", methods=(source,))
-        if subject is None:
-            st.info("请先给出要核查的图形。")
-            return
-        label = "核查图形"
+        label = SUBJECT
+        if source == DRAW:
+            subject = drawn_geometry(KEY_GEOMETRY)
+            if subject is None:  # the drawing map alone; once drawn, the same map shows the result
+                st.caption("用地图左上角的工具画出地块（多边形或矩形），或标出点位；画完后自动核查。")
+                draw_on_map(build_check_map(None, townships=towns, permit=permits, county=county, draw=True,
+                                            label=label, assets=common.map_assets()), key=KEY_GEOMETRY)
+                return
+        else:
+            subject = geometry_input(key=KEY_GEOMETRY, methods=(source,))
+            if subject is None:
+                st.info("请先给出要核查的图形。")
+                return
         result = _check_one(subject, permit_choice, towns, permits, county)
 
     permit = permits.loc[permits["permit_no"] == result["permit_no"]] if _has(result["permit_no"]) else None
@@ -50,13 +62,17 @@ def render() -> None:
     map_col, num_col = st.columns([3, 2])
     with map_col:
         m = build_check_map(subject, outside=outside, permit=permit, townships=towns[towns["name"].isin(names)],
-                            county=county, label=label, assets=common.map_assets())
-        st_folium(m, key="check_map", height=520, use_container_width=True, returned_objects=[])
+                            county=county, label=label, assets=common.map_assets(), draw=source == DRAW)
+        if source == DRAW:
+            st.caption("可再画一个地块替换当前图形。")
+            draw_on_map(m, key=KEY_GEOMETRY)
+        else:
+            st_folium(m, key="check_map", height=520, use_container_width=True, returned_objects=[])
         shown = cases.loc[cases["case_id"] == case_id] if source == FROM_CASE else _subject_frame(subject, label, result)
         extent = tuple(shown.geometry.union_all().union(permit.geometry.union_all()).buffer(0.001).bounds) \
             if permit is not None and len(permit) else tuple(shown.total_bounds + [-0.002, -0.002, 0.002, 0.002])
         snapshot_download(shown, extent, f"{label}越界核查图", key="check_export",
-                          area_name=f"代县{result['township'] or ''}")
+                          area_name=f"{county_of(common.raw_store()).name}{result['township'] or ''}")
     with num_col:
         _numbers(result, subject)
 
@@ -78,7 +94,7 @@ def _case_label(case_id: str, cases: pd.DataFrame, checks: pd.DataFrame) -> str:
 
 def _check_one(subject, permit_choice: str, towns, permits, county) -> pd.Series:
     one = gpd.GeoDataFrame({
-        "case_id": ["核查图形"], "kind": ["mining" if permit_choice != NO_PERMIT else "land"], "township": [""],
+        "case_id": [SUBJECT], "kind": ["mining" if permit_choice != NO_PERMIT else "land"], "township": [""],
         "permit_no": [None if permit_choice in (AUTO_PERMIT, NO_PERMIT) else permit_choice],
         "mineral": [""], "found_date": [None],
     }, geometry=[subject], crs=STORAGE_CRS)
@@ -104,7 +120,7 @@ def _has(v) -> bool:
 
 
 def _numbers(r: pd.Series, subject: shapely.Geometry) -> None:
-    flags = [FLAGS[f] for f in r["flags"] if f != "TOWNSHIP_MISMATCH" or r["case_id"] != "核查图形"]
+    flags = [FLAGS[f] for f in r["flags"] if f != "TOWNSHIP_MISMATCH" or r["case_id"] != SUBJECT]
     if "OUT_OF_BOUNDS" in r["flags"]:
         st.error(f"超出批准矿区范围：界外 {r['outside_area_mu']:.2f} 亩（{r['outside_area_m2']:.0f} 平方米），"
                  f"最远越界 {r['max_outside_distance_m']:.1f} 米", icon=":material/flag:")
@@ -117,8 +133,8 @@ def _numbers(r: pd.Series, subject: shapely.Geometry) -> None:
     b.metric("面积（平方米）", f"{r['area_m2']:,.0f}")
     if _has(r["permit_no"]):
         a, b = st.columns(2)
-        a.metric("许可范围外面积（亩）", f"{r['outside_area_mu']:.2f}")
-        b.metric("许可范围外面积（平方米）", f"{r['outside_area_m2']:,.0f}")
+        a.metric("界外面积（亩）", f"{r['outside_area_mu']:.2f}")
+        b.metric("界外面积（平方米）", f"{r['outside_area_m2']:,.0f}")
         st.metric("最远越界距离（米）", f"{r['max_outside_distance_m']:.1f}")
         st.write(f"对照许可证：**{r['permit_no']}**")
     else:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import shapely
 import streamlit as st
 
+from cases.accounts import Account
 from cases.county import county_of
 from cases.ledger.importer import ParsedLedger, import_ledger, plan_import, read_ledger, store_lookup
 from cases.ledger.permits import import_permits, read_permits
-from cases.output.exports import export_bytes
+from cases.output.exports import export_bytes, export_name
+from cases.permissions import GuardedStore
+from cases.store import open_store
 from geo.errors import CasemapError
 from ui import common
 from ui.common import db_path, show_error, show_notes, store, user_name, version
@@ -161,9 +165,21 @@ def _permit_tab(user: str) -> None:
             st.success(f"已导入 {len(rep['permits'])} 个采矿许可证：新增 {len(rep['added'])} 个，更新 {len(rep['changed'])} 个")
 
 
-@st.cache_data(show_spinner="正在生成导出文件…", max_entries=32)
-def _export(path: str, ver: int, fmt: str, township: str | None, who: str) -> tuple[str, bytes]:
-    return export_bytes(store(), fmt, township=township)
+@st.cache_data(show_spinner=False, max_entries=32)
+def _export_file(path: str, ver: int, fmt: str, township: str | None, who_key: str, _who: Account) -> bytes:
+    """One export's bytes, built from a fresh connection (a deferred download runs outside the page's
+    thread) and cached per store version, scope and account."""
+    guarded = GuardedStore(open_store(path), _who)
+    try:
+        return export_bytes(guarded, fmt, township=township)[1]
+    finally:
+        guarded.close()
+
+
+def export_maker(fmt: str, township: str | None) -> Callable[[], bytes]:
+    """A no-argument function building one export when its download button is clicked."""
+    path, ver, who, who_key = db_path(), version(), common.account(), common.account_key()
+    return lambda: _export_file(path, ver, fmt, township, who_key, who)
 
 
 def _export_tab() -> None:
@@ -171,21 +187,20 @@ def _export_tab() -> None:
     township = None if town == "全县" else town
     st.caption("台账按附件2/附件3 的格式排版（A4 横向，表头每页重复，可直接打印签字）；右侧灰色“casemap 管理信息”列不打印，"
                "重新导入时使用。KML/KMZ 可在奥维互动地图和 Google Earth 中打开。")
+    st.caption("点击按钮时才生成文件（案件多时需几秒钟），数据未变时再次下载直接取用已生成的文件。")
+    s = store()
     cols = st.columns(4)
     for i, (fmt, label) in enumerate(EXPORTS):
-        try:
-            name, data = _export(db_path(), version(), fmt, township, common.account_key())
-        except CasemapError as exc:
-            show_error(exc)
-            continue
-        cols[i % 4].download_button(label, data=data, file_name=name, key=f"exp_{fmt}", use_container_width=True)
+        cols[i % 4].download_button(label, data=export_maker(fmt, township),
+                                    file_name=export_name(s, fmt, township=township), key=f"exp_{fmt}",
+                                    use_container_width=True)
 
 
 def render() -> None:
     """Draw the page."""
     st.header("导入导出")
     show_notes()
-    user = user_name() or "界面导入"
+    user = user_name()  # the logged-in account: imports are never logged under a placeholder name
     t1, t2, t3 = st.tabs(["导入台账", "导入采矿许可证", "导出"])
     with t1:
         _ledger_tab(user)

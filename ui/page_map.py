@@ -11,20 +11,32 @@ from streamlit_folium import st_folium
 
 from cases.filters import ANY_FLAG, CaseFilter, describe_filter, filter_mask
 from cases.model import CATEGORIES, CATEGORY_SHORT, FIELD_LABELS, KINDS, LEDGER_FIELDS, STATUSES
-from cases.output.casemap import HIGHLIGHT_FLAGS, LAYER_NAMES, build_case_map, case_id_from_tooltip
+from cases.output.casemap import (
+    HIGHLIGHT_FLAGS,
+    LAYER_NAMES,
+    build_case_map,
+    case_id_from_tooltip,
+    selection_group,
+)
 from cases.text import value_text
 from geo.checks import FLAGS
-from geo.webmap.maps import LEGEND_WIDTH_PX, view_for_bounds
-from ui import common
+from ui import common, page_field, page_triage
 from ui.export_buttons import snapshot_download
 from ui.page_briefing import sheet_maker
 
 WHOLE_COUNTY = "全县"
 MAP_KEY = "case_map"
-PICK_KEY = "map_pick"
+KEY_QUERY_WRITTEN = "map_query_written"  # the query string this page last wrote
+PICK_KEY = "map_pick"  # the one 案件 picker: zooms to the case and shows its detail
+TOWN_KEY = "map_zoom_town"
 NONE = "（未选择）"
-#: A conservative map size (the map column is 600–950 px wide on 1366–1920 px screens).
-_SIZE = {"width_px": 640, "height_px": 600}
+#: Widgets whose values this page keeps for the session (Streamlit forgets a widget's value when another
+#: page is shown; ``common.restore_widgets`` puts it back).
+FILTER_KEYS = ("flt_town", "flt_kind", "flt_cat", "flt_status", "flt_flag", "flt_dates", "flt_text")
+KEPT_KEYS = (*FILTER_KEYS, "map_color", TOWN_KEY, "map_basemap", *(f"layer_{k}" for k in LAYER_NAMES))
+#: Query-string names of the filters (``?case=CK-2019-004&township=峨口镇&kind=mining``): name → widget key.
+QUERY_KEYS = {"township": "flt_town", "kind": "flt_kind", "category": "flt_cat", "status": "flt_status",
+              "flag": "flt_flag", "q": "flt_text"}
 
 
 def render() -> None:
@@ -32,58 +44,122 @@ def render() -> None:
     st.header("案件地图")
     common.show_notes()
     cases, checks, county, towns, permits = common.page_data()
-
     names = [str(n) for n in towns["name"]]
+    all_ids = cases["case_id"].tolist()
+    common.restore_widgets(KEPT_KEYS)
+    _apply_query(names, set(all_ids))
+
     f, color_by, layers = _sidebar(names)
     basemap = common.basemap_picker(key="map_basemap")
     shown = cases[filter_mask(cases, checks, f)]
     st.markdown(f"**筛选结果：{len(shown)} 个案件**（共 {len(cases)} 个）")
 
     zoom_col, case_col = st.columns(2)
-    town = zoom_col.selectbox("缩放到乡镇", [WHOLE_COUNTY, *names], key="map_zoom_town")
+    if st.session_state.get(TOWN_KEY) not in (None, WHOLE_COUNTY, *names):
+        st.session_state[TOWN_KEY] = WHOLE_COUNTY
+    town = zoom_col.selectbox("缩放到乡镇", [WHOLE_COUNTY, *names], key=TOWN_KEY)
     unlocated = shown.geometry.isna() | shown.geometry.is_empty
     if unlocated.any():
         st.caption(f"其中 {int(unlocated.sum())} 个案件尚未定位（台账中没有坐标），不在图上显示："
                    + "、".join(shown.loc[unlocated, "case_id"].head(20)) + ("……" if unlocated.sum() > 20 else ""))
-    ids = shown.loc[~unlocated, "case_id"].tolist()
-    zoom_case = case_col.selectbox("缩放到案件", [NONE, *ids], key="map_zoom_case")
+    pick = _case_picker(case_col, shown["case_id"].tolist(), set(all_ids))
+    row = cases.loc[cases["case_id"] == pick] if pick else cases.iloc[:0]
+    located = bool(len(row)) and not (row.geometry.isna() | row.geometry.is_empty).any()
     town = view_township(town, f)
-    extent = _extent(county, towns, shown, town, zoom_case, permits)
-    # keep the data clear of the legend (bottom right): fit it into the part of the map left of it
-    center, zoom = view_for_bounds(extent, max_zoom=16 if zoom_case != NONE else 17, pad_right_px=LEGEND_WIDTH_PX,
-                                   **_SIZE) if extent is not None else (None, None)
+    extent = _extent(county, towns, row if located else shown, town, pick if located else NONE, permits)
+    _write_query(f, pick)
 
     map_col, detail_col = st.columns([5, 3])
     with map_col:
         m = build_case_map(shown, checks=checks, townships=towns, permits=permits, county=county,
                            color_by=color_by, layers=layers, basemap=basemap, assets=common.map_assets())
-        out = st_folium(m, key=MAP_KEY, height=620, use_container_width=True, center=center, zoom=zoom,
-                        returned_objects=["last_object_clicked_tooltip"])
-        st.caption("单击案件查看详情；右上角图层按钮可开关图层。")
-        case_town = shown.loc[shown["case_id"] == zoom_case, "township"].iloc[0] if zoom_case != NONE else None
-        title, area = export_texts(town, f, case_id=None if zoom_case == NONE else zoom_case, case_township=case_town)
-        focus = towns.loc[towns["name"] == town].geometry if town != WHOLE_COUNTY and zoom_case == NONE else None
+        page_field.add_photo_layer(m, shown)  # 现场照片: camera icons, thumbnails, a line to the case when far
+        # the view (fitted in the browser, legend kept clear) and the picked case come in a group the shown
+        # map takes without being redrawn: picking a case costs no new map
+        group = selection_group(row if located else cases.iloc[:0], view=extent, max_zoom=16 if located else 17)
+        st_folium(m, key=MAP_KEY, height=620, use_container_width=True, feature_group_to_add=group,
+                  returned_objects=["last_object_clicked_tooltip", "last_object_clicked_count"],
+                  on_change=_on_map_click)
+        st.caption("单击案件查看详情并缩放到该案件；右上角图层按钮可开关图层。")
+        case_town = row["township"].iloc[0] if located else None
+        title, area = export_texts(town, f, case_id=pick if located else None, case_township=case_town)
+        focus = towns.loc[towns["name"] == town].geometry if town != WHOLE_COUNTY and not located else None
         snapshot_download(shown, extent, title, key="map_export", area_name=area, focus=focus,
-                          highlight=None if zoom_case == NONE else zoom_case)
-    clicked = case_id_from_tooltip((out or {}).get("last_object_clicked_tooltip"), cases["case_id"])
-    if clicked and clicked != st.session_state.get(common.KEY_MAP_LAST_CLICK):
-        st.session_state[common.KEY_MAP_LAST_CLICK] = clicked
-        st.session_state[PICK_KEY] = clicked
+                          highlight=pick if located else None)
     with detail_col:
-        all_ids = cases["case_id"].tolist()
-        if st.session_state.get(PICK_KEY) not in (None, NONE, *all_ids):
-            st.session_state[PICK_KEY] = NONE
-        pick = st.selectbox("案件详情", [NONE, *all_ids], key=PICK_KEY)
-        if pick != NONE:
-            st.session_state[common.KEY_SELECTED_CASE] = pick
+        if pick:
             _detail(cases, checks, pick)
+            page_field.case_photos(common.store(), pick)
         else:
-            st.info("在地图上单击一个案件，或在上面选择案件编号。")
+            st.info("在地图上单击一个案件，或在上面选择案件编号：地图缩放到该案件并显示详情。")
+    common.remember_widgets(KEPT_KEYS)
+
+
+def _case_picker(col, ids: list[str], known: set[str]) -> str | None:
+    """The one 案件 picker (zoom + detail), showing the session's selected case (a map click, a link)."""
+    selected = st.session_state.get(common.KEY_SELECTED_CASE)
+    if selected not in known:
+        selected = None
+    options = [NONE, *ids] + ([selected] if selected and selected not in ids else [])
+    want = selected or NONE
+    if st.session_state.get(PICK_KEY) != want:
+        st.session_state[PICK_KEY] = want
+    col.selectbox("案件（缩放到案件并显示详情）", options, key=PICK_KEY, on_change=_on_pick,
+                  help="也可在地图上单击案件；筛选结果以外的已选案件仍列在最后。")
+    return selected
+
+
+def _on_pick() -> None:
+    value = st.session_state.get(PICK_KEY)
+    st.session_state[common.KEY_SELECTED_CASE] = None if value in (None, NONE) else value
+
+
+def _on_map_click() -> None:
+    """A click on a case on the map selects it (as the picker does); other clicks change nothing."""
+    out = st.session_state.get(MAP_KEY) or {}
+    clicked = case_id_from_tooltip(out.get("last_object_clicked_tooltip"))
+    if clicked:
+        st.session_state[common.KEY_SELECTED_CASE] = clicked
+
+
+def _apply_query(township_names: list[str], known: set[str]) -> None:
+    """Take the case and filters from the address (a bookmark or a shared link) when it names any."""
+    qp = st.query_params
+    given = {k: qp.get_all(k) for k in ("case", *QUERY_KEYS) if qp.get_all(k)}
+    if not given or given == st.session_state.get(KEY_QUERY_WRITTEN):
+        return
+    allowed = {"flt_town": set(township_names), "flt_kind": set(KINDS), "flt_cat": {str(k) for k in CATEGORIES},
+               "flt_status": set(STATUSES), "flt_flag": {ANY_FLAG, *FLAGS}}
+    for name, key in QUERY_KEYS.items():
+        values = [v for part in given.get(name, []) for v in part.split(",") if v]
+        if key == "flt_text":
+            st.session_state[key] = values[0] if values else ""
+        else:
+            values = [v for v in values if v in allowed[key]]
+            st.session_state[key] = [int(v) for v in values] if key == "flt_cat" else values
+    case = (given.get("case") or [None])[0]
+    st.session_state[common.KEY_SELECTED_CASE] = case if case in known else None
+    st.session_state[KEY_QUERY_WRITTEN] = given
+
+
+def _write_query(f: CaseFilter, case: str | None) -> None:
+    """Keep the address in step with the page: the picked case and the filters (bookmarkable)."""
+    want = {"case": [case]} if case else {}
+    for name, values in (("township", f.townships), ("kind", f.kinds), ("category", [str(c) for c in f.categories]),
+                         ("status", f.statuses), ("flag", f.flags), ("q", [f.text] if f.text else [])):
+        if values:
+            want[name] = [",".join(values)]
+    if want != {k: st.query_params.get_all(k) for k in st.query_params}:
+        st.query_params.from_dict({k: v[0] for k, v in want.items()})
+    st.session_state[KEY_QUERY_WRITTEN] = want
 
 
 def _sidebar(township_names: list[str]) -> tuple[CaseFilter, str, list[str]]:
     sb = st.sidebar
     sb.subheader("筛选")
+    for key in ("flt_town",):
+        if key in st.session_state:
+            st.session_state[key] = [t for t in st.session_state[key] if t in township_names]
     towns = sb.multiselect("乡镇", township_names, key="flt_town", placeholder="全部乡镇")
     kinds = sb.multiselect("类型", list(KINDS), format_func=KINDS.get, key="flt_kind", placeholder="用地和采矿")
     cats = sb.multiselect("违法类别", list(CATEGORIES), key="flt_cat", placeholder="全部类别",
@@ -92,13 +168,15 @@ def _sidebar(township_names: list[str]) -> tuple[CaseFilter, str, list[str]]:
     flag_opts = [ANY_FLAG, *FLAGS]
     flags = sb.multiselect("核查问题", flag_opts, key="flt_flag", placeholder="不限",
                            format_func=lambda c: "任一问题" if c == ANY_FLAG else FLAGS[c])
-    dates = sb.date_input("发现日期范围", value=(), key="flt_dates", format="YYYY-MM-DD")
+    dates = sb.date_input("发现日期范围", **({} if "flt_dates" in st.session_state else {"value": ()}),
+                          key="flt_dates", format="YYYY-MM-DD")
     text = sb.text_input("搜索（案件编号 / 违法主体 / 地点）", key="flt_text")
     d0, d1 = (tuple(dates) + (None, None))[:2] if isinstance(dates, (tuple, list)) else (dates, None)
     sb.subheader("显示")
     color_by = sb.radio("案件着色", ["status", "category"], key="map_color", horizontal=True,
                         format_func={"status": "按办理状态", "category": "按违法类别"}.get)
-    layers = [k for k, name in LAYER_NAMES.items() if sb.checkbox(name, value=True, key=f"layer_{k}")]
+    layers = [k for k, name in LAYER_NAMES.items()
+              if sb.checkbox(name, key=f"layer_{k}", **({} if f"layer_{k}" in st.session_state else {"value": True}))]
     f = CaseFilter(townships=tuple(towns), kinds=tuple(kinds), categories=tuple(cats), statuses=tuple(statuses),
                    flags=tuple(flags), found_from=d0 if isinstance(d0, dt.date) else None,
                    found_to=d1 if isinstance(d1, dt.date) else None, text=text)
@@ -156,6 +234,7 @@ def _detail(cases, checks, case_id: str) -> None:
              f"（{CATEGORY_SHORT.get(int(row['category']), '')}） · 状态：**{row['status']}**")
     if len(res):
         _check_summary(res.iloc[0])
+    page_triage.referral_note(case_id)  # 涉嫌犯罪，应移送公安: the rule and the numbers
     ledger = [(FIELD_LABELS.get(n, n), row.get("declared_township", row[n]) if n == "township" else row.get(n))
               for n in ("case_id", "township", "status", "found_date", "permit_no", "category")]
     ledger += [(f.label, row.get(f.name)) for f in LEDGER_FIELDS if row["kind"] in f.kinds]
@@ -184,7 +263,8 @@ def _check_summary(r) -> None:
         return
     c1, c2 = st.columns(2)
     c1.metric("面积（亩）", f"{r['area_mu']:.2f}", help=f"{r['area_m2']:.0f} 平方米")
-    c2.metric("所在乡镇（核查）", r["township"] or "—")
+    # a township's name is too long for a metric in a narrow column (it would be cut to 上磨…)
+    c2.markdown(f"所在乡镇（核查）\n\n**{r['township'] or '—'}**")
     if isinstance(r["permit_no"], str) and r["permit_no"]:
         c3, c4 = st.columns(2)
         c3.metric("许可范围外面积", f"{r['outside_area_mu']:.2f} 亩", help=f"{r['outside_area_m2']:.0f} 平方米")

@@ -31,7 +31,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     store, _ = store_for(args)
     request = SnapshotRequest(township=args.township, case_id=args.case, case_filter=parse_filters(args.filter),
                               title=args.title, unit=args.unit, date=_date(args.date, "--date"),
-                              division=args.division)
+                              division=args.division, layers=tuple(args.layer))
     path = write_snapshot(store, args.out, request, size=args.size, landscape=args.landscape, dpi=args.dpi)
     orient = "横向" if args.landscape else "纵向"
     print(f"已生成地图：{path}（{args.size} {orient}，{args.dpi:g} dpi）")
@@ -58,7 +58,8 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     day = _date(args.date, "--date")
     path, bulletin = write_bulletin(store, args.out, day=day, since=_date(args.since, "--since"), unit=args.unit,
                                     division=args.division)
-    print(f"已生成通报：{path}（{bulletin.title_date}，第 {bulletin.number} 期，变化统计自 {bulletin.since_text}）")
+    print(f"已生成通报：{path}（{bulletin.title_date}，第 {bulletin.number} 期，按该日案件状态列案件 {len(bulletin.case_ids)} 起，"
+          f"变化统计自 {bulletin.since_text}）")
     return 0
 
 
@@ -76,6 +77,9 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     s.add_argument("--unit", help="制图单位（默认 代县自然资源局）")
     s.add_argument("--date", metavar="YYYY-MM-DD", help="图上日期（默认今天）")
     s.add_argument("--division", type=int, metavar="YEAR", help=DIVISION_HELP)
+    s.add_argument("--layer", action="append", default=[], metavar="KIND",
+                   help="同时绘出参考图层（可重复）：basic_farmland、cropland、eco_redline、urban_boundary、approved_land、"
+                        "facility_ag 或中文名（须已用 load-layer 载入）")
     s.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(s)
     s.set_defaults(func=cmd_snapshot)
@@ -91,11 +95,15 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     h.set_defaults(func=cmd_sheet)
 
     b = sub.add_parser("bulletin", help="半月通报（每月15日、30日）：阶段、分乡镇进展、全县分布图、逾期事项、本期变化")
-    b.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="通报日期")
-    b.add_argument("--since", metavar="YYYY-MM-DD", help="变化统计起始日（默认上一期通报日，即此前最近的15日或30日）")
+    b.add_argument("--date", required=True, metavar="YYYY-MM-DD",
+                   help="通报日期：正文、分乡镇表、分布图、逾期事项和本期变化均按该日结束时的案件状态（由审计记录重建）；"
+                        "早于案件库第一条案件记录的日期无法重建，不予生成并说明原因；该日之后才录入的案件不计入")
+    b.add_argument("--since", metavar="YYYY-MM-DD",
+                   help="变化统计起始日（默认上一期通报日，即此前最近的15日或30日）：比较该日开始时与通报日结束时的案件状态")
     b.add_argument("--out", required=True, metavar="FILE.docx|.pdf", help="输出 Word（.docx，可编辑）或 PDF")
     b.add_argument("--unit", help="发文单位（默认 县专项行动领导组办公室）")
-    b.add_argument("--division", type=int, metavar="YEAR", help=DIVISION_HELP)
+    b.add_argument("--division", type=int, metavar="YEAR",
+                   help="按该年施行的乡镇区划划分乡镇（默认通报日期所在年份施行的区划）；案件按其在该区划中的乡镇")
     b.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(b)
     b.set_defaults(func=cmd_bulletin)

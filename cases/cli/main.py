@@ -11,11 +11,14 @@ from pathlib import Path
 import pandas as pd
 
 from cases.cli import briefing as briefing_commands
+from cases.cli import evidence as evidence_commands
 from cases.cli import ledger as ledger_commands
+from cases.cli import migrate as migrate_commands
+from cases.cli import triage as triage_commands
 from cases.cli import users as user_commands
 from cases.cli.session import add_user_option, require_county, store_for
 from cases.county import county_of
-from cases.demo import init_demo, non_demo_records
+from cases.demo import DEMO_USER, init_demo, non_demo_records
 from cases.io.checkinput import read_case_file, read_permit_file, read_township_file, refuse_outside
 from cases.io.files import guard_csv_frame
 from cases.model import COUNTY
@@ -33,6 +36,10 @@ from cases.service import (
 )
 from cases.stats import township_stats, with_chinese_headers
 from cases.store import CaseStore, default_db_path, open_store
+from cases.triage.layers import KINDS as LAYER_KINDS
+from cases.triage.layers import load_demo_layers
+from cases.triage.referral import FLAG_LABEL as REFERRAL_LABEL
+from cases.triage.workflow import add_referral_flags
 from geo.checks import FLAGS, check_cases
 from geo.errors import CasemapError, StoreError
 
@@ -82,6 +89,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     # like with like: a declared township of another division is carried into the layer's by the change table
     cases = cases.assign(township=declared_in(cases, towns, store_divisions(store)))
     res = check_cases(cases, towns, permits, store.county(), tolerance_m=args.tolerance_m, area_crs=county.area_crs)
+    notes += add_referral_flags(store, cases, res)  # CRIMINAL_THRESHOLD, from the store's reference layers and rules
     notes += _outside_notes(cases, res, from_file=bool(args.townships))
     records = results_to_records(res)
     if args.format == "json":
@@ -89,7 +97,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     flat = pd.DataFrame(records)
     flat["townships"] = ["；".join(f"{t['name']} {t['area_mu']:.2f}亩" for t in ts) for ts in flat["townships"]]
-    flat["flags"] = ["、".join(f"{f}({FLAGS[f]})" for f in fl) for fl in flat["flags"]]
+    flat["flags"] = ["、".join(f"{f}({FLAGS.get(f) or REFERRAL_LABEL})" for f in fl) for fl in flat["flags"]]
     _emit(flat, args.format, notes=notes)
     return 0
 
@@ -150,8 +158,11 @@ def _init_demo(store: CaseStore, *, force: bool) -> int:
             )
         backup = store.backup()
         print(f"已备份原案件库到 {backup}")
-    counts = init_demo(store)
-    print(f"已在 {store.path} 生成示例数据：{counts['cases']} 个案件，{counts['permits']} 个采矿许可证。")
+    with store.transaction():  # the cases, permits and the six demo reference layers together, or nothing
+        counts = init_demo(store)
+        layers = load_demo_layers(store, user=DEMO_USER)  # so that the demo shows 涉嫌犯罪移送 too
+    print(f"已在 {store.path} 生成示例数据：{counts['cases']} 个案件，{counts['permits']} 个采矿许可证，"
+          f"示例参考图层 {len(layers)} 个（{'、'.join(f'{LAYER_KINDS[k]} {n} 个要素' for k, n in layers.items())}）。")
     return 0
 
 
@@ -178,8 +189,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
         n = len(store.cases())
     finally:
         store.close_all()
-    print(f"已把案件库 {store.path} 备份到 {out}（{n} 个案件）。"
-          f"恢复：python -m cases restore \"{out}\" --db \"{store.path}\" --force")
+    again = (f"python -m cases restore \"{out}\" --db \"{store.path}\" --force" if isinstance(store.path, Path)
+             else f"python -m cases migrate --from \"{out}\" --to \"{store.path}\" --force")
+    print(f"已把案件库 {store.path} 备份到 {out}（{n} 个案件）。恢复：{again}")
     return 0
 
 
@@ -225,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def add_db(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--db", help="案件库文件（默认 $CASEMAP_DB 或 data/casemap.db）")
+        sp.add_argument("--db", help="案件库文件，或服务器上的案件库 postgresql://用户名@主机:端口/数据库名"
+                                     "（默认 $CASEMAP_DB 或 data/casemap.db）")
         add_user_option(sp)
 
     c = sub.add_parser("check", help="核查案件文件：所在乡镇、是否越界开采、无证、矿种不符、许可证过期")
@@ -277,7 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_load_townships)
 
     # Sub-commands of other modules: each module has register(sub, add_db).
-    for module in (ledger_commands, briefing_commands, user_commands):
+    for module in (ledger_commands, briefing_commands, user_commands, triage_commands, migrate_commands,
+                   evidence_commands):
         module.register(sub, add_db)
     return p
 

@@ -16,7 +16,7 @@ import sys
 
 from cases import accounts
 from cases.permissions import GuardedStore
-from cases.store import CaseStore, default_db_path, open_store
+from cases.store import CaseStore, open_store, store_exists
 from geo.errors import AuthenticationError, PermissionDeniedError, StoreError
 
 #: Environment variable holding the password of ``--user`` for scripts.
@@ -55,13 +55,13 @@ def store_for(args: argparse.Namespace, *, fallback_user: str = "命令行") -> 
     return GuardedStore(store, account), account.name
 
 
-def require_county(args: argparse.Namespace) -> None:
-    """For whole-store operations (init-demo, backup, restore): once accounts exist, a county account only."""
-    path = default_db_path(args.db)
-    if not path.exists():
-        return
+def require_county(args: argparse.Namespace, location: str | None = None) -> None:
+    """For whole-store operations (init-demo, backup, restore, migrate) on the store of ``--db`` (or ``location``):
+    once accounts exist, a county account only."""
     try:
-        store = open_store(path)
+        if not store_exists(args.db if location is None else location):
+            return
+        store = open_store(args.db if location is None else location)
     except StoreError:  # a damaged store holds no readable accounts; restore --force sets it aside
         return
     try:

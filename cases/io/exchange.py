@@ -16,6 +16,7 @@ names back.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -33,7 +34,16 @@ from cases.assignment import current_townships, shown_name
 from cases.county import DAIXIAN, County, county_of
 from cases.io.files import atomic_output, guard_csv_frame, max_import_bytes, unguard_csv_cell
 from cases.io.geodata import KML_SUFFIXES, read_geodata
-from cases.io.kml import new_document, placemark, to_bytes, write_kmz
+from cases.io.kml import add_placemarks, new_document, to_bytes, write_kmz
+from cases.io.photo_exchange import (
+    PHOTO_LAYER,
+    PHOTO_TABLE,
+    add_kmz_files,
+    export_photos,
+    kml_photo_placemarks,
+    photo_limit,
+    photos_layer,
+)
 from cases.model import CATEGORY_SHORT, FIELD_LABELS, KINDS, LAND, MINING, township_option
 from geo.crs import STORAGE_CRS
 from geo.errors import LedgerFormatError
@@ -122,16 +132,29 @@ def export_geodata(store, path: str | os.PathLike, *, township: str | None = Non
             notes.append(f"{int((~located).sum())} 个未定位案件没有坐标，未写入 {fmt.upper().lstrip('.')}"
                          "（台账、GeoPackage、GeoJSON 导出中保留）")
             cases = cases[located]
+    photos = export_photos(store, cases) if fmt in (".gpkg", ".kml", ".kmz") else pd.DataFrame()
+    if fmt == ".kml" and len(photos):
+        notes.append(f"KML 单个文件无法携带照片：{len(photos)} 张现场照片未写入；请导出 KMZ 或 GeoPackage")
+        photos = pd.DataFrame()
     with atomic_output(path) as tmp:  # a failed or killed export never leaves a half-written file
-        notes += _write(fmt, tmp, cases, permits, title=f"{county_of(store).name}用地用矿执法案件")
-    return {"path": str(path), "cases": len(cases), "permits": len(permits), "notes": notes}
+        notes += _write(fmt, tmp, cases, permits, title=f"{county_of(store).name}用地用矿执法案件", photos=photos,
+                        store=store)
+    return {"path": str(path), "cases": len(cases), "permits": len(permits), "photos": len(photos), "notes": notes}
 
 
-def _write(fmt: str, path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame, *, title: str) -> list[str]:
-    """Write ``cases`` and ``permits`` to the new file ``path`` in ``fmt`` (``title`` names the collection); return notes."""
+
+def _write(fmt: str, path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame, *, title: str,
+           photos: pd.DataFrame | None = None, store=None) -> list[str]:
+    """Write ``cases`` and ``permits`` to the new file ``path`` in ``fmt`` (``title`` names the collection); return notes.
+
+    ``photos`` (GeoPackage, KMZ; their bytes read from ``store``): a ``photos`` layer, or a 现场照片 folder with the
+    pictures inside the KMZ (:mod:`cases.io.photo_exchange`).
+    """
     if fmt == ".gpkg":
         for name, frame in _layers(cases, permits) or [("permits", permits)]:  # nothing to export: an empty layer
             _plain(frame).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        if photos is not None and len(photos):
+            photos_layer(photos).to_file(path, layer=PHOTO_TABLE, driver="GPKG", engine="pyogrio")
     elif fmt == ".shp.zip":
         return _write_shp_zip(path, cases, permits)
     elif fmt == ".geojson":
@@ -144,7 +167,8 @@ def _write(fmt: str, path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFr
     elif fmt == ".kml":
         path.write_bytes(_kml(cases, permits, title=title))
     else:
-        write_kmz(path, _kml(cases, permits, title=title))
+        write_kmz(path, _kml(cases, permits, title=title, photos=photos, store=store))
+        return add_kmz_files(path, store, photos) if photos is not None and len(photos) else []
     return []
 
 
@@ -186,34 +210,26 @@ def _write_shp_zip(path: Path, cases: gpd.GeoDataFrame, permits: gpd.GeoDataFram
     return [f"Shapefile 文本字段最长 254 字节，{cut_count} 个值已截断；完整内容见压缩包中的 cases.csv/permits.csv"] if cut_count else []
 
 
-def _kml(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame, *, title: str) -> bytes:
-    root, doc = new_document(title)
+def _kml(cases: gpd.GeoDataFrame, permits: gpd.GeoDataFrame, *, title: str, photos: pd.DataFrame | None = None,
+         store=None) -> bytes:
+    doc = new_document(title)
     names = {LAND: "违法违规用地", MINING: "非法违法采矿"}
     for kind in (LAND, MINING):
         sel = cases[cases["kind"] == kind]
-        folder = ET_sub(doc, f"{names[kind]}（{len(sel)}）")
-        for rec in sel.to_dict("records"):
-            shown = [(FIELD_LABELS[k], KINDS.get(rec[k], rec[k]) if k == "kind" else rec.get(k)) for k in _SHOWN_CASE
-                     if k in rec and (k != "mineral" or kind == MINING)]
-            data = {k: (FIELD_LABELS.get(k, k), v) for k, v in rec.items() if k != "geometry"}
-            placemark(folder, name=f"{rec['case_id']} {CATEGORY_SHORT.get(int(rec['category']), '')}", style=kind,
-                      geom=rec["geometry"], shown=shown, data=data)
-    folder = ET_sub(doc, f"采矿许可证（{len(permits)}）")
-    for rec in permits.to_dict("records"):
-        shown = [(PERMIT_LABELS[k], rec.get(k)) for k in PERMIT_LABELS]
-        data = {k: (PERMIT_LABELS.get(k, k), v) for k, v in rec.items() if k != "geometry"}
-        placemark(folder, name=f"{rec['permit_no']} {rec.get('mine_name') or rec.get('holder') or ''}".strip(),
-                  style="permit", geom=rec["geometry"], shown=shown, data=data)
-    return to_bytes(root)
-
-
-def ET_sub(doc, name: str):
-    """A KML Folder named ``name`` under ``doc``."""
-    from xml.etree import ElementTree as ET
-
-    folder = ET.SubElement(doc, "Folder")
-    ET.SubElement(folder, "name").text = name
-    return folder
+        folder = doc.folder(f"{names[kind]}（{len(sel)}）")
+        shown = [(FIELD_LABELS[k], [KINDS.get(v, v) for v in sel[k]] if k == "kind" else sel[k].tolist())
+                 for k in _SHOWN_CASE if k in sel.columns and (k != "mineral" or kind == MINING)]
+        add_placemarks(folder, sel, style=kind, shown=shown, labels=FIELD_LABELS,
+                       names=[f"{cid} {CATEGORY_SHORT.get(int(cat), '')}" for cid, cat in zip(sel["case_id"], sel["category"])])
+    folder = doc.folder(f"采矿许可证（{len(permits)}）")
+    column = {k: permits[k].tolist() if k in permits.columns else [None] * len(permits) for k in PERMIT_LABELS}
+    add_placemarks(folder, permits, style="permit", shown=[(label, column[k]) for k, label in PERMIT_LABELS.items()],
+                   labels=PERMIT_LABELS, names=[f"{no} {mine or holder or ''}".strip() for no, mine, holder in
+                                                zip(column["permit_no"], column["mine_name"], column["holder"])])
+    if photos is not None and len(photos):
+        doc.folder(f"现场照片（{len(photos)}）").parts.extend(
+            kml_photo_placemarks(photos, cases, limit_m=photo_limit(store)))
+    return to_bytes(doc)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -227,6 +243,13 @@ def read_geo_table(path: str | os.PathLike, *, max_bytes: int | None = None,
     """
     read = read_geodata(path, max_bytes=max_import_bytes(max_bytes), division=division)
     frame = read.frame
+    photo = np.asarray(read.layers, dtype=object) == PHOTO_TABLE
+    if "layer" in frame.columns:  # the 现场照片 of a casemap export are no cases
+        photo = photo | (frame["layer"] == PHOTO_LAYER).to_numpy(dtype=bool)
+    if photo.any():
+        kept = frame[~photo]
+        only_photos = [c for c in frame.columns if c != "geometry" and kept[c].isna().all() and frame[c].notna().any()]
+        frame, read = kept.drop(columns=only_photos), dataclasses.replace(read, layers=read.layers[~photo])
     if Path(path).suffix.lower() in KML_SUFFIXES:  # KML keeps casemap names in ExtendedData
         return frame, read.notes
     frame = frame.rename(columns={k: v for k, v in SHP_BACK.items() if k in frame.columns})

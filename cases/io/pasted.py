@@ -6,6 +6,8 @@ Accepted lines (any separator: spaces, commas, tabs, Chinese commas):
 - ``4325678.12  38512345.67``            X (northing), Y (easting with the county's zone prefix, 38 for 代县)
 - ``4325678.12  512345.67``              X, Y without the prefix
 - ``J1  4325678.12  38512345.67``        a point number first (kept out)
+- ``112°57′18″, 39°03′01″`` / ``112度57分18秒 39度3分1秒`` / ``E112°57'18.5" N39°3'1"`` / ``北纬39°3′1″ 东经112°57′18″``
+  degrees, minutes, seconds (minutes or seconds may be left out; a labelled pair is read by its labels)
 - ``带号：41`` / ``第 41 带`` / ``中央经线 123°``, ``坐标系：2000国家大地坐标系``   heading lines, checked and kept out
 
 Y before X is detected and swapped with a note.  Coordinates are read in the zone of the county
@@ -53,6 +55,18 @@ _HEADING = re.compile(r"带号|第\s*\d{1,2}\s*带|坐标系|中央(?:经线|子
 _DATUM_KEY = re.compile(r"^\s*(?:大地)?坐标系(?:统)?\s*[:=]?\s*")
 _ZONE_HEADING = re.compile(r"带号\D{0,3}?(\d{1,2})(?!\d)|第\s*(\d{1,2})\s*带")
 _MERIDIAN_HEADING = re.compile(r"中央(?:经线|子午线)\D{0,3}?(\d{2,3}(?:\.\d+)?)")
+#: An angle in degrees (and minutes, seconds), after NFKC (where ″ becomes ′′).
+_ANGLE = (r"(?P<d>\d{1,3}(?:\.\d+)?)\s*(?:°|º|度)\s*"
+          r"(?:(?P<m>\d{1,2}(?:\.\d+)?)\s*(?:′(?!′)|'(?!')|’|分)\s*)?"
+          r"(?:(?P<s>\d{1,2}(?:\.\d+)?)\s*(?:′′|″|''|\"|”|秒)\s*)?")
+_HEMISPHERE = r"北纬|南纬|东经|西经|[NSEWnsew](?![A-Za-z])"
+#: The angles of a line whose hemisphere labels come first (北纬39°…, N39°…), and of one where they follow.
+_DMS_LABEL_FIRST = re.compile(rf"(?P<label>{_HEMISPHERE})\s*{_ANGLE}")
+_DMS_LABEL_AFTER = re.compile(rf"{_ANGLE}(?P<label>{_HEMISPHERE})?")
+#: Labels come first when they are Chinese (北纬, 东经) or the line (after a point number) opens with N/E.
+_LABEL_FIRST = re.compile(r"北纬|南纬|东经|西经|^\s*(?:[A-Za-z]*\d+[\s,，]+)?[NSEWnsew]\s*\d")
+_DEGREE_SIGN = re.compile(r"°|º|度(?!带)|′|″|秒")
+_AXIS = {"北纬": "lat", "N": "lat", "东经": "lon", "E": "lon", "南纬": "S", "S": "S", "西经": "W", "W": "W"}
 
 
 def gk_label(zone: int, *, width: int = 3) -> str:
@@ -90,7 +104,8 @@ def parse_coordinate_text(text: str, *, division: County = DAIXIAN) -> ParsedCoo
     zone, bbox, place = division.zone, division.bbox, division.name
     gk_zone = county_zone(zone=zone, bbox=bbox, width=width)  # the zone Gauss-Krüger values are read in
     kind, swapped = classify_pairs(a, b, bbox=bbox)
-    bad = [f"第 {lines[i]} 行（{a[i]:g}, {b[i]:g}）" for i in np.flatnonzero(kind == "")]
+    written = str(text).splitlines()
+    bad = [f"第 {n} 行「{written[n - 1].strip()}」" for n in dict.fromkeys(lines[i] for i in np.flatnonzero(kind == ""))]
     if bad:
         raise CRSError("以下坐标既不像经纬度也不像高斯-克吕格坐标：" + "、".join(bad)
                        + f"；{place}约在{box_text(bbox)}，X 约 {north_hint(bbox, zone=zone)}，Y 约 {gk_zone}xxxxxx 或 xxxxxx")
@@ -156,10 +171,9 @@ def _check_headings(text: str, division: County) -> tuple[str, int]:
 
 
 def _pairs(text: str) -> tuple[list[tuple[float, float]], list[int]]:
-    """Coordinate pairs and their line numbers; a one-line run of numbers is paired up."""
+    """Coordinate pairs and their line numbers; a one-line run of numbers is paired up; 度分秒 become degrees."""
     pairs, lines = [], []
-    rows = [(i, [float(v) for v in _NUMBER.findall(unicodedata.normalize("NFKC", ln))])
-            for i, ln in enumerate(str(text).splitlines(), start=1)]
+    rows = [(i, _numbers(unicodedata.normalize("NFKC", ln), i)) for i, ln in enumerate(str(text).splitlines(), start=1)]
     rows = [(i, nums) for i, nums in rows if nums]
     if len(rows) == 1 and len(rows[0][1]) > 3 and len(rows[0][1]) % 2 == 0:
         nums = rows[0][1]
@@ -172,6 +186,45 @@ def _pairs(text: str) -> tuple[list[tuple[float, float]], list[int]]:
         pairs.append((nums[0], nums[1]))
         lines.append(i)
     return pairs, lines
+
+
+def _numbers(line: str, n: int) -> list[float]:
+    """The numbers of one (NFKC) line, each 度分秒 angle as decimal degrees; a pair labelled 北纬/东经 (N/E) is
+    put in the order longitude, latitude.  GeometryError names the line for minutes or seconds of 60 or
+    more, a southern or western label, or a degree sign that is not part of an angle."""
+    if not _DEGREE_SIGN.search(line):
+        return [float(v) for v in _NUMBER.findall(line)]
+    angles: list[tuple[float, str | None]] = []
+
+    def degrees(m: re.Match) -> str:
+        d, mins, secs = float(m["d"]), float(m["m"] or 0), float(m["s"] or 0)
+        if mins >= 60 or secs >= 60:
+            raise GeometryError(f"第 {n} 行：「{_shown(m[0])}」的分、秒应小于 60")
+        label = m["label"]
+        axis = _AXIS.get(label.upper() if label and label.isascii() else label) if label else None
+        if axis in ("S", "W"):
+            raise GeometryError(f"第 {n} 行：「{_shown(m[0])}」是南纬或西经，应为北纬、东经")
+        angles.append((d + mins / 60 + secs / 3600, axis))
+        return f" \x00{len(angles) - 1}\x00 "
+
+    rest = (_DMS_LABEL_FIRST if _LABEL_FIRST.search(line) else _DMS_LABEL_AFTER).sub(degrees, line)
+    if _DEGREE_SIGN.search(rest):
+        raise GeometryError(f"第 {n} 行：度分秒写法无法识别（{_shown(line)}），应如 112°57′18″ 或 112度57分18秒")
+    nums: list[float] = []
+    for token in re.split(r"(\x00\d+\x00)", rest):
+        if token.startswith("\x00"):
+            nums.append(angles[int(token.strip("\x00"))][0])
+        else:
+            nums.extend(float(v) for v in _NUMBER.findall(token))
+    axes = [a for _, a in angles]
+    if len(angles) == 2 and axes == ["lat", "lon"] and nums[-2:] == [angles[0][0], angles[1][0]]:
+        nums[-2:] = [angles[1][0], angles[0][0]]  # 北纬 … 东经 …: read by the labels, not by position
+    return nums
+
+
+def _shown(text: str) -> str:
+    """Text of a line as the user wrote it (NFKC turns ″ into ′′)."""
+    return text.strip().replace("′′", "″")
 
 
 def _geometry(lon: np.ndarray, lat: np.ndarray, notes: list[str]) -> shapely.Geometry:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 import shapely
 
 from cases.county import DAIXIAN, County
@@ -121,6 +122,20 @@ def case_id_for(kind: str, township: str, seq: int) -> str:
     return f"{'YD' if kind == LAND else 'CK'}-{township}-{seq:03d}"
 
 
+def next_seq(cases: pd.DataFrame, *, kind: str, township: str) -> int:
+    """The 序号 a new case takes in its township's ledger: one more than the largest 序号 of the cases of
+    ``kind`` declared in ``township`` (1 for the first).
+
+    Given when a case is added without one (案件管理), stored and audited with the case, so the exported
+    ledger prints it and a re-import of that ledger finds the case unchanged.
+    """
+    if cases.empty:
+        return 1
+    mine = (cases["kind"] == kind) & (cases["township"].astype(str) == township)
+    seqs = pd.to_numeric(cases.loc[mine, "seq"], errors="coerce").dropna()
+    return int(seqs.max()) + 1 if len(seqs) else 1
+
+
 def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], county: shapely.Geometry | None,
                 division: County = DAIXIAN) -> RowResult:
     """Build the Case of one ledger row; collect every error of the row instead of stopping at the first.
@@ -165,7 +180,10 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
     for name, fact in _FACT_FIELDS.items():
         if name in present and not blank(row.values.get(name)):
             fields[name] = v[name]
-        elif old is not None and name in _FACT_FIELDS and name not in present and summary == old.summary:
+        elif old is not None and summary == old.summary:
+            # a blank (or missing) cell beside an unchanged 基本情况 keeps the stored value, even a blank one: the
+            # facts are read from the summary only for a new case or a changed summary (so an unchanged
+            # export re-imports with no change)
             fields[name] = getattr(old, name)
         else:
             fields[name] = getattr(facts, fact) if (name != "mineral" or kind == MINING) else ""

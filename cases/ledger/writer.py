@@ -11,8 +11,10 @@ already named in 处罚决定及执行情况 is appended there as "（罚款X万
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import os
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,13 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from cases.io.files import FORMULA_START, atomic_output
+from cases.ledger._xlsxrows import SheetRows
 from cases.ledger.layout import EXTRA_COLUMNS, EXTRA_GROUP, GEOMETRY_REF, GEOMETRY_SHEET, OFFICIAL_COLUMNS
 from cases.ledger.rows import _fine_suffix
 from cases.model import LAND, MINING, township_option
@@ -54,23 +57,62 @@ _GREY = PatternFill("solid", fgColor="EDEDED")
 _FONT = "宋体"
 
 
-def _put(ws, row: int, col: int, value: Any, *, align: Alignment = _CENTER, border: bool = True,
-         font: Font | None = None, fmt: str | None = None):
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str):
-        _text_cell(cell)
-    cell.alignment = align
-    cell.font = font or Font(name=_FONT, size=10)
-    if border:
-        cell.border = _BOX
-    if fmt:
-        cell.number_format = fmt
-    return cell
+_BODY_FONT = Font(name=_FONT, size=10)
 
 
-def _text_cell(cell) -> None:
+class _Sheet:
+    """A worksheet and the style arrays made for it once: each cell gets a copy of a ready array, because
+    setting ``cell.font``, ``cell.border``… one by one hashes the style objects every time (a 6,000-row
+    ledger took 17 s, almost all of it there)."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self._arrays: dict[tuple, tuple] = {}
+
+    def _array(self, align: Alignment, font: Font, border: bool, fmt: str | None, fill: PatternFill | None,
+               quote: bool) -> tuple:
+        """(style array, its index in the workbook) of a combination, made the first time it is asked for."""
+        key = (id(align), id(font), border, fmt, id(fill), quote)
+        got = self._arrays.get(key)
+        if got is None:  # style a scratch cell once through openpyxl's own descriptors and keep its array
+            probe = Cell(self.ws)
+            probe.alignment, probe.font = align, font
+            if border:
+                probe.border = _BOX
+            if fmt:
+                probe.number_format = fmt
+            if fill is not None:
+                probe.fill = fill
+            if quote:
+                probe.quotePrefix = True
+            index = self.ws.parent._cell_styles.add(probe._style)  # what openpyxl's cell.style_id does
+            got = self._arrays[key] = (probe._style, index, align, font, fill)  # objects kept alive: ids stay theirs
+        return got
+
+    def style(self, value: Any, *, align: Alignment = _CENTER, fmt: str | None = None,
+              fill: PatternFill | None = None) -> tuple[Any, int]:
+        """(value, style index) of a bordered body cell for :class:`SheetRows`; text cleaned as in :meth:`put`."""
+        quote = False
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            quote = value.startswith(FORMULA_START)
+        return value, self._array(align, _BODY_FONT, True, fmt, fill, quote)[1]
+
+    def put(self, row: int, col: int, value: Any, *, align: Alignment = _CENTER, border: bool = True,
+            font: Font | None = None, fmt: str | None = None, fill: PatternFill | None = None) -> Cell:
+        """Write ``value`` styled into (row, col); text stays text (see :func:`text_cell`)."""
+        text = isinstance(value, str)
+        if text:
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        style = self._array(align, font or _BODY_FONT, border, fmt, fill, text and value.startswith(FORMULA_START))[0]
+        cell = Cell(self.ws, row=row, column=col, value=value, style_array=copy(style))
+        if text:
+            cell.data_type = "s"
+        self.ws._cells[(row, col)] = cell
+        return cell
+
+
+def text_cell(cell) -> None:
     """Keep a text cell text, even "=HYPERLINK(…)": stored as a string, not a formula (no formula
     injection), and marked with Excel's quote prefix so that editing the cell does not turn it into one."""
     cell.data_type = "s"
@@ -130,52 +172,53 @@ def write_ledger(cases: gpd.GeoDataFrame, path: str | os.PathLike, *, kind: str,
     wb = Workbook()
     ws = wb.active
     ws.title = TITLES[kind][1].format(county="")
+    sh = _Sheet(ws)
     geo_ws = None
     # Heading: 附件 label, title, 填报单位/填报时间.
-    _put(ws, 1, 1, TITLES[kind][0], align=_LEFT, border=False, font=Font(name="黑体", size=12))
+    sh.put(1, 1, TITLES[kind][0], align=_LEFT, border=False, font=Font(name="黑体", size=12))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=n_off)
-    _put(ws, 2, 1, TITLES[kind][1].format(county=county), border=False, font=Font(name="方正小标宋简体", size=18, bold=True))
+    sh.put(2, 1, TITLES[kind][1].format(county=county), border=False, font=Font(name="方正小标宋简体", size=18, bold=True))
     ws.row_dimensions[2].height = 36
     unit = unit if unit is not None else (f"{township}人民政府" if township else "")
     when = fill_date or dt.date.today()
     half = n_off // 2 + 1
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=half)
     ws.merge_cells(start_row=3, start_column=half + 1, end_row=3, end_column=n_off)
-    _put(ws, 3, 1, f"填报单位：{unit}", align=_LEFT, border=False, font=Font(name=_FONT, size=11))
-    _put(ws, 3, half + 1, f"填报时间：{date_text(when)}",
-         align=Alignment(horizontal="right", vertical="center"), border=False, font=Font(name=_FONT, size=11))
+    sh.put(3, 1, f"填报单位：{unit}", align=_LEFT, border=False, font=Font(name=_FONT, size=11))
+    sh.put(3, half + 1, f"填报时间：{date_text(when)}",
+           align=Alignment(horizontal="right", vertical="center"), border=False, font=Font(name=_FONT, size=11))
     top = 4
-    _header(ws, official, extras, top, depth)
+    _header(sh, official, extras, top, depth)
     first = top + depth
-    r = first
-    for rec in sel.to_dict("records"):
-        for c, (name, *_rest) in enumerate(official, start=1):
-            v = _value(name, rec)
-            align = _LEFT if name in ("summary", "penalty", "handling", "remarks", "court_referral") else _CENTER
-            _put(ws, r, c, v, align=align, fmt=_DATE_FMT if name == "filing_date" and v else None)
-        for c, (name, _label) in enumerate(extras, start=n_off + 1):
+    rows = SheetRows(epoch=wb.epoch)
+    left = {"summary", "penalty", "handling", "remarks", "court_referral"}
+    wkts = shapely.to_wkt(np.asarray(sel.geometry.values, dtype=object), rounding_precision=-1)
+    for r, (rec, wkt) in enumerate(zip(sel.to_dict("records"), wkts, strict=True), start=first):
+        values = [_value(name, rec) for name, *_rest in official]
+        cells = [sh.style(v, align=_LEFT if name in left else _CENTER, fmt=_DATE_FMT if name == "filing_date" and v else None)
+                 for (name, *_rest), v in zip(official, values, strict=True)]
+        for name, _label in extras:
             if name == "wkt":
-                g = rec.get("geometry")
-                v = shapely.to_wkt(g, rounding_precision=-1) if g is not None else None
+                v = wkt
                 if v and len(v) > _MAX_CELL:
                     geo_ws = geo_ws or _geometry_sheet(wb)
                     geo_ws.append([rec["case_id"], *[v[i:i + _MAX_CELL] for i in range(0, len(v), _MAX_CELL)]])
                     for cell in geo_ws[geo_ws.max_row]:
-                        _text_cell(cell)
+                        text_cell(cell)
                     v = GEOMETRY_REF
             else:
                 v = _value(name, rec)
-            cell = _put(ws, r, c, v, align=_LEFT if name == "wkt" else _CENTER,
-                        fmt=_DATE_FMT if name == "found_date" and v else None)
-            cell.fill = _GREY
-        ws.row_dimensions[r].height = _row_height([(_value(n, rec), _WIDTHS.get(n, 10)) for n, *_ in official])
-        r += 1
-    last = r - 1
-    _footer(ws, kind, r + 0, n_off)
-    _print_setup(ws, official, extras, top, depth, last + 3, n_off)
-    ws.freeze_panes = ws.cell(row=first, column=4)
+            cells.append(sh.style(v, align=_LEFT if name == "wkt" else _CENTER, fill=_GREY,
+                                  fmt=_DATE_FMT if name == "found_date" and v else None))
+        rows.add(r, cells, height=_row_height([(v, _WIDTHS.get(n, 10)) for (n, *_), v in zip(official, values)]))
+    footer = first + len(sel)
+    _footer(sh, kind, footer, n_off)
+    _print_setup(ws, official, extras, top, depth, footer + 2, n_off)
+    ws.freeze_panes = f"D{first}"  # a string: ws.cell() would add an empty cell where the spliced rows go
+    buf = io.BytesIO()
+    wb.save(buf)
     with atomic_output(path) as tmp:  # a failed or killed save never leaves a half-written workbook
-        wb.save(tmp)
+        rows.splice(buf.getvalue(), tmp, before_row=footer)
     return path
 
 
@@ -191,55 +234,57 @@ def _row_height(cells: list[tuple[Any, float]]) -> float:
     return max(18.0, 13.5 * lines + 4)
 
 
-def _header(ws, official, extras, top: int, depth: int) -> None:
+def _header(sh: _Sheet, official, extras, top: int, depth: int) -> None:
+    ws = sh.ws
     bold = Font(name=_FONT, size=10, bold=True)
     c = 1
     while c <= len(official):
         name, l1, l2, l3 = official[c - 1]
         if not l2:
             ws.merge_cells(start_row=top, start_column=c, end_row=top + depth - 1, end_column=c)
-            _put(ws, top, c, l1, font=bold)
+            sh.put(top, c, l1, font=bold)
             c += 1
             continue
         span = sum(1 for o in official if o[1] == l1)
         ws.merge_cells(start_row=top, start_column=c, end_row=top, end_column=c + span - 1)
-        _put(ws, top, c, l1, font=bold)
+        sh.put(top, c, l1, font=bold)
         for k in range(span):
             _, _, s2, s3 = official[c - 1 + k]
             if s3 or depth == 2:
-                _put(ws, top + 1, c + k, s2, font=bold)
+                sh.put(top + 1, c + k, s2, font=bold)
                 if s3:
-                    _put(ws, top + 2, c + k, s3, font=bold)
+                    sh.put(top + 2, c + k, s3, font=bold)
             else:
                 ws.merge_cells(start_row=top + 1, start_column=c + k, end_row=top + depth - 1, end_column=c + k)
-                _put(ws, top + 1, c + k, s2, font=bold)
+                sh.put(top + 1, c + k, s2, font=bold)
         c += span
     n_off = len(official)
     ws.merge_cells(start_row=top, start_column=n_off + 1, end_row=top, end_column=n_off + len(extras))
-    _put(ws, top, n_off + 1, EXTRA_GROUP, font=bold).fill = _GREY
+    sh.put(top, n_off + 1, EXTRA_GROUP, font=bold, fill=_GREY)
     for k, (_name, label) in enumerate(extras):
         col = n_off + 1 + k
         if depth > 2:
             ws.merge_cells(start_row=top + 1, start_column=col, end_row=top + depth - 1, end_column=col)
-        _put(ws, top + 1, col, label, font=bold).fill = _GREY
+        sh.put(top + 1, col, label, font=bold, fill=_GREY)
     for r in range(top, top + depth):
         for col in range(1, n_off + len(extras) + 1):
             ws.cell(row=r, column=col).border = _BOX
         ws.row_dimensions[r].height = 30
 
 
-def _footer(ws, kind: str, r: int, n_off: int) -> None:
+def _footer(sh: _Sheet, kind: str, r: int, n_off: int) -> None:
+    ws = sh.ws
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
-    _put(ws, r, 1, "填表说明", font=Font(name=_FONT, size=10, bold=True))
+    sh.put(r, 1, "填表说明", font=Font(name=_FONT, size=10, bold=True))
     ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=n_off)
-    _put(ws, r, 3, NOTES[kind], align=_LEFT)
+    sh.put(r, 3, NOTES[kind], align=_LEFT)
     for col in range(1, n_off + 1):
         ws.cell(row=r, column=col).border = _BOX
     ws.row_dimensions[r].height = 48
     sign = r + 2
     font = Font(name=_FONT, size=11)
     for col, text in ((1, "填报人："), (n_off // 2 - 1, "审核人："), (n_off - 3, "负责人：")):
-        _put(ws, sign, col, text, align=_LEFT, border=False, font=font)
+        sh.put(sign, col, text, align=_LEFT, border=False, font=font)
 
 
 def _print_setup(ws, official, extras, top: int, depth: int, last_row: int, n_off: int) -> None:

@@ -2,7 +2,8 @@
 
 :func:`build_bulletin` gathers the content from the store (statistics, the campaign phase and
 deadlines from ``cases.campaign``, the audit log); ``cases.output.bulletin_files.write_bulletin`` writes it as Word (.docx,
-editable) or PDF (the CJK font embedded) through ``cases.output.bulletin_files``.
+editable) or PDF (the CJK font embedded) through ``cases.output.bulletin_files``.  Every part shows the cases as
+they were at the end of the bulletin's day (``cases.history``): a bulletin made later says what it said then.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from pyproj import CRS
 
 from cases.campaign import Campaign, load_campaign, open_at
 from cases.county import county_of
+from cases.history import History, StoreAsOf, day_end
 from cases.model import CLOSED_STATUS, KINDS, STATUSES
 from cases.output.figures import save_figure
+from cases.output.referrals import CASE_COLUMNS as REFERRAL_COLUMNS
+from cases.output.referrals import case_referrals
 from cases.output.snapshots import SnapshotRequest, render_snapshot
 from cases.service import row_names, store_cases, store_notes
 from cases.stats import TOTAL, township_stats
@@ -58,6 +63,13 @@ class Bulletin:
     other_edits: int
     map_png: bytes = b""
     notes: list[str] = field(default_factory=list)
+    removed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The cases the bulletin shows (as they were on ``day``): those of its table, text and map.
+    case_ids: tuple[str, ...] = ()
+    #: 涉嫌犯罪移送: one sentence with the numbers ("" when the layers may not be read) and the cases over a
+    #: threshold with the rule that fired (:mod:`cases.output.referrals`).
+    referral_text: str = ""
+    referrals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title_date(self) -> str:
@@ -107,52 +119,92 @@ def progress_table(cases: pd.DataFrame, *, townships: Sequence[str], area_crs: C
     return stats[list(TABLE_COLUMNS)]
 
 
-def _case_rows(cases: pd.DataFrame, ids, extra: dict[str, list] | None = None) -> pd.DataFrame:
-    c = cases.set_index("case_id")
-    ids = [i for i in ids if i in c.index]
+def _case_rows(cases: pd.DataFrame, ids, extra: dict[str, object] | None = None) -> pd.DataFrame:
+    """One row per case of ``ids`` (those in ``cases``): 案件编号, 乡镇, 类型, 办理状态, then ``extra`` columns
+    (lists in the order of ``ids``, or Series keyed by case id)."""
+    c = cases.drop_duplicates("case_id").set_index("case_id")
+    wanted = pd.Index(list(ids), dtype=object)
+    keep = wanted.isin(c.index)
+    rows = c.loc[wanted[keep]]
     out = pd.DataFrame({
-        "案件编号": ids,
-        "乡镇": [c.at[i, "township"] for i in ids],
-        "类型": [KINDS.get(c.at[i, "kind"], c.at[i, "kind"]) for i in ids],
-        "当前状态": [c.at[i, "status"] for i in ids],
+        "案件编号": list(wanted[keep]),
+        "乡镇": rows["township"].to_numpy(),
+        "类型": [KINDS.get(k, k) for k in rows["kind"]],
+        "办理状态": rows["status"].to_numpy(),
     })
     for k, v in (extra or {}).items():
-        out[k] = v[:len(out)]
+        out[k] = (v.reindex(out["案件编号"]).fillna("").astype(str).to_numpy() if isinstance(v, pd.Series)
+                  else list(np.asarray(v, dtype=object)[keep]))
     return out
 
 
-def changes_since(store: CaseStore, cases: pd.DataFrame, *, since: dt.date, day: dt.date) -> tuple[pd.DataFrame, ...]:
-    """New cases, status changes, closed cases and the count of other edits, from the audit log.
+@dataclass
+class Changes:
+    """What changed between the end of the day before ``since`` and the end of ``day`` (both days included)."""
 
-    The window is from the start of ``since`` to the end of ``day`` (both days included).
+    new: pd.DataFrame
+    status: pd.DataFrame
+    closed: pd.DataFrame
+    removed: pd.DataFrame
+    other_edits: int
+
+
+def changes_since(history: History, before: pd.DataFrame, cases: pd.DataFrame, *, since: dt.date,
+                  day: dt.date) -> Changes:
+    """Compare the cases at the start of ``since`` (``before``) with those at the end of ``day`` (``cases``).
+
+    New: held at ``day`` and not before (found or recorded in the window); closed: 已销号 at ``day`` and not
+    before; removed: held before and not at ``day`` (deleted in the window).  Status changes and other edits
+    are the logged changes in the window of the cases held at either end.
     """
-    log = store.audit(since=since.isoformat())
-    log = log[log["at"] < (day + dt.timedelta(days=1)).isoformat()]
-    created = log[log["action"] == "create"].drop_duplicates("case_id", keep="last")
-    new = _case_rows(cases, list(created["case_id"]), {"录入时间": list(created["at"].str[:10])})
-    st = log[(log["action"] == "update") & (log["field"] == "status")]
-    st = st[st["case_id"].isin(set(cases["case_id"]))]
+    log = history.log
+    log = log[(log["at"] >= since.isoformat()) & (log["at"] < day_end(day))]
+    held = pd.Index(pd.concat([cases["case_id"], before["case_id"]]).unique(), dtype=object)
+    log = log[log["case_id"].isin(held)]
+    old = before.drop_duplicates("case_id").set_index("case_id")["status"]
+    now = cases.drop_duplicates("case_id").set_index("case_id")["status"]
+    was = old.reindex(now.index)
+
+    def last(rows: pd.DataFrame) -> pd.Series:
+        return rows.drop_duplicates("case_id", keep="last").set_index("case_id")["at"].str[:10]
+
+    made = last(log[log["action"] == "create"])
+    new_ids = now.index[was.isna().to_numpy()]
+    found = cases.drop_duplicates("case_id").set_index("case_id")["found_date"]
+    new = _case_rows(cases, new_ids, {"发现日期": found.map(lambda v: "" if v is None or v != v else str(v)),
+                                      "录入时间": made})
+    st = log[(log["action"] == "update") & (log["field"] == "status") & log["case_id"].isin(now.index)]
     status = pd.DataFrame({
         "案件编号": st["case_id"].to_numpy(), "乡镇": st["case_id"].map(cases.set_index("case_id")["township"]).to_numpy(),
         "原状态": st["old"].to_numpy(), "新状态": st["new"].to_numpy(), "时间": st["at"].str[:10].to_numpy(),
         "操作人": st["user"].to_numpy(),
     })
-    closed = status[status["新状态"] == CLOSED_STATUS].reset_index(drop=True)
+    closed_ids = now.index[((now == CLOSED_STATUS) & (was != CLOSED_STATUS)).to_numpy()]
+    when = last(st[st["new"] == CLOSED_STATUS])
+    closed = _case_rows(cases, closed_ids, {"销号时间": when.combine_first(made)})
+    removed_ids = old.index[~old.index.isin(now.index)]
+    removed = _case_rows(before, removed_ids, {"删除时间": last(log[log["action"] == "delete"])})
     other = int(((log["action"] == "update") & (log["field"] != "status")).sum())
-    return new, status.reset_index(drop=True), closed, pd.DataFrame({"n": [other]})
+    return Changes(new=new, status=status.reset_index(drop=True), closed=closed, removed=removed, other_edits=other)
 
 
 def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = None, issuer: str | None = None,
                    with_map: bool = True, campaign: Campaign | None = None, division: int | None = None) -> Bulletin:
-    """The bulletin of ``day`` from ``store`` (cases found on or before ``day``), per township of the division in
-    force in ``division`` (default: the current one; see :func:`cases.service.in_division`)."""
+    """The bulletin of ``day`` from ``store``: every part (text, table, map, overdue cases, changes) shows the
+    cases as they were at the end of ``day``, rebuilt from the audit log (:mod:`cases.history`), per township
+    of the division in force in ``division`` (default: the one in force on ``day``).
+
+    Raises HistoryError (Chinese, naming the cases and the first day that can be rebuilt) for a day the log
+    cannot rebuild; the start of "what changed" (``since``) is not refused: a case recorded later is new.
+    """
     campaign = campaign or load_campaign()
     since = since or previous_bulletin_day(day)
     if since > day:
         raise ValidationError(f"--since {since.isoformat()} 晚于通报日期 {day.isoformat()}，应早于或等于通报日期")
-    all_cases, towns = store_cases(store, year=division)
-    found = pd.to_datetime(all_cases["found_date"], errors="coerce")
-    cases = all_cases[(found.isna() | (found <= pd.Timestamp(day))).to_numpy()]
+    view = StoreAsOf(store, day, division=division)
+    cases, towns = store_cases(view, year=view.division)
+    before = store_cases(view, year=view.division,
+                         cases=view.history.at(since - dt.timedelta(days=1), strict=False))[0]
     table = progress_table(cases, townships=row_names(cases, towns), area_crs=county_of(store).area_crs)
     total = table[table["township"] == TOTAL].iloc[0]
     n_land = int((cases["kind"] == "land").sum())
@@ -179,18 +231,32 @@ def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = No
         elif d.date >= day:
             upcoming.append(f"{label}：距今 {(d.date - day).days} 天，目前尚有 {int(mask.sum())} 起案件未达到要求"
                             f"（{d.explain}）。")
-    new, status, closed, other = changes_since(store, cases, since=since, day=day)
+    ch = changes_since(view.history, before, cases, since=since, day=day)
+    notes = store_notes(view)
+    late = view.history.late(day)
+    if len(late):
+        notes.append(f"另有 {len(late)} 起案件（如 {'、'.join(late['case_id'].head(3))}）发现于{date_text(day)}或之前，"
+                     f"但在该日之后才录入案件库，未计入本期通报。")
     b = Bulletin(day=day, since=since, number=bulletin_number(day, campaign), issuer=issuer or DEFAULT_ISSUER,
                  phase_text=phase_text, overview=overview, table=table, overdue=overdue, upcoming=upcoming,
-                 new_cases=new, status_changes=status, closed=closed, other_edits=int(other["n"].iloc[0]),
-                 notes=store_notes(store))
+                 new_cases=ch.new, status_changes=ch.status, closed=ch.closed, other_edits=ch.other_edits,
+                 notes=notes, removed=ch.removed, case_ids=tuple(cases["case_id"]))
+    ref = case_referrals(store, cases)  # the cases as they were on the day, against today's layers and rules
+    if ref is not None and (ref.layers or len(ref.cases)):  # without 基本农田/耕地 layers only mining could be judged
+        b.referral_text = ref.summary()
+        b.referrals = ref.cases.rename(columns=REFERRAL_COLUMNS)
     if with_map:
-        b.map_png = _overview_png(store, day, division)
+        b.map_png = _overview_png(view)
     return b
 
 
-def _overview_png(store: CaseStore, day: dt.date, division: int | None = None) -> bytes:
-    fig = render_snapshot(store, SnapshotRequest(date=day, division=division), size="A4", landscape=True, dpi=150)
+def map_request(view: StoreAsOf) -> SnapshotRequest:
+    """The county map of the bulletin of ``view.day``: its cases as they were, dated that day."""
+    return SnapshotRequest(date=view.day, division=view.division)
+
+
+def _overview_png(view: StoreAsOf) -> bytes:
+    fig = render_snapshot(view, map_request(view), size="A4", landscape=True, dpi=150)
     buf = io.BytesIO()
     save_figure(fig, buf, fmt="png")
     return buf.getvalue()

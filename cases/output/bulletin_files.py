@@ -47,10 +47,14 @@ def blocks(b: Bulletin) -> list[tuple[str, object]]:
     if b.upcoming:
         overdue.append(("para", "下一时间节点：" + "".join(b.upcoming[:1])))
     sections.append(("逾期未完成事项", overdue))
+    if b.referral_text:  # 涉嫌犯罪移送: the cases over a threshold with the rule that fired
+        sections.append(("涉嫌犯罪移送", [("para", b.referral_text), *(_limited(b.referrals) if len(b.referrals) else [])]))
+    removed = f"，删除案件 {len(b.removed)} 起" if len(b.removed) else ""
     summary = (f"本期（{b.since_text}）新增案件 {len(b.new_cases)} 起，办理状态变更 {len(b.status_changes)} 次，"
-               f"销号 {len(b.closed)} 起，其他台账信息修改 {b.other_edits} 处。")
+               f"销号 {len(b.closed)} 起，其他台账信息修改 {b.other_edits} 处{removed}。")
     changes = [("para", summary)]
-    for name, frame in (("新增案件", b.new_cases), ("办理状态变更", b.status_changes), ("本期销号案件", b.closed)):
+    for name, frame in (("新增案件", b.new_cases), ("办理状态变更", b.status_changes), ("本期销号案件", b.closed),
+                        ("本期删除案件", b.removed)):
         if len(frame):
             changes += [("para", f"{name}（{len(frame)}）："), *_limited(frame)]
     sections.append(("本期变化", changes))

@@ -17,11 +17,12 @@ import shapely
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES
 from geo.checks import FLAGS
 from geo.webmap.assets import AssetUrls
-from geo.webmap.layers import Basemap, Legend, VectorLayer, encode_features
+from geo.webmap.layers import Basemap, FitView, Highlight, Legend, VectorLayer, encode_features
 from geo.webmap.maps import (
     CANVAS_THRESHOLD,
     COUNTY_STYLE,
     FLAG_RED,
+    LEGEND_WIDTH_PX,
     TOOLTIP_SEP,
     base_map,
     finish,
@@ -106,6 +107,21 @@ def build_case_map(
                     interactive=False, canvas=int(flagged.sum()) > CANVAS_THRESHOLD).add_to(m)
     Legend(_legend(color_by, layers)).add_to(m)
     return finish(m, assets)
+
+
+def selection_group(cases: gpd.GeoDataFrame, *, view: tuple[float, float, float, float] | None = None,
+                    max_zoom: int = 17) -> folium.FeatureGroup:
+    """The picked case(s) outlined, each labelled with its id below it, and the view to show (lon/lat
+    bounds, fitted in the browser with the legend kept clear): a group that a shown map can take
+    without being redrawn (streamlit-folium's ``feature_group_to_add``)."""
+    group = folium.FeatureGroup(name="选中案件", control=False)
+    if view is not None:
+        FitView(view, max_zoom=max_zoom, pad_right_px=LEGEND_WIDTH_PX).add_to(group)
+    located = lonlat(cases)
+    located = located[~(located.geometry.isna() | located.geometry.is_empty)]
+    if len(located):
+        Highlight(located.geometry.values, located["case_id"].astype(str).tolist()).add_to(group)
+    return group
 
 
 def case_tooltips(cases: gpd.GeoDataFrame, checks: pd.DataFrame | None = None) -> np.ndarray:

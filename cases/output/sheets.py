@@ -17,13 +17,16 @@ import numpy as np
 import shapely
 
 from cases.county import DAIXIAN, County, county_of
+from cases.evidence.sheet import SheetPhotos, photo_page, sheet_photos
 from cases.io.files import atomic_output
 from cases.model import CATEGORIES, FIELD_LABELS, KINDS, LEDGER_FIELDS
 from cases.output.figures import check_suffix, pdf_fonts, producing_unit
 from cases.output.fonts import font_family
+from cases.output.referrals import UNREADABLE, Referrals, case_referrals
 from cases.service import assign_townships, check_store, row_names, store_cases, store_divisions, store_notes
 from cases.store import CaseStore
 from cases.text import date_text, is_missing, value_text
+from cases.triage.referral import FLAG_LABEL
 from geo.checks import FLAGS, outside_of
 from geo.crs import M2_PER_MU, ZONE, lonlat_to_gk, to_area_crs
 from geo.errors import ValidationError
@@ -54,6 +57,10 @@ class SheetData:
     notes: list[str] = field(default_factory=list)
     #: The store's county: its zone for the corner coordinates, its CRS for areas and the map.
     division: County = DAIXIAN
+    #: 现场照片 (cases.evidence): up to four, printed on a page following the sheet.
+    photos: SheetPhotos | None = None
+    #: The criminal-referral rules the case reaches, with the numbers and the rule file ("" when none).
+    referral: str = ""
 
 
 def sheet_data(store: CaseStore, case_ids: list[str], *, unit: str, day: dt.date | None = None) -> list[SheetData]:
@@ -75,6 +82,8 @@ def sheet_data(store: CaseStore, case_ids: list[str], *, unit: str, day: dt.date
     current = assign_townships(sel, towns, store_divisions(store)) if len(towns) else sel["township"].to_numpy()
     notes = store_notes(store)
     county = county_of(store)
+    ref = case_referrals(store, sel)  # 涉嫌犯罪移送: the rule that fired and the numbers
+    notes = notes + ([UNREADABLE] if ref is None else ref.notes)
     out = []
     for i, rec in enumerate(sel.drop(columns="geometry").to_dict("records")):
         rec["current_township"] = current[i]
@@ -86,6 +95,8 @@ def sheet_data(store: CaseStore, case_ids: list[str], *, unit: str, day: dt.date
             permit=permits.loc[[pno]].geometry if has_permit else None,
             permit_info=permits.loc[pno].drop("geometry").to_dict() if has_permit else None,
             unit=unit, date_text=date_text(day or dt.date.today()), notes=notes, division=county,
+            photos=sheet_photos(store, rec["case_id"]),
+            referral=_referral(ref, str(rec["case_id"])),
         ))
     return out
 
@@ -111,6 +122,8 @@ def _fmt(value: object, kind: str) -> str:
     """A ledger value of field type ``kind`` (text/int/float/date/bool) as 核查单 text; missing → ``""``."""
     if kind == "bool" and not is_missing(value):
         value = bool(value)
+    if kind == "int" and not is_missing(value):
+        value = int(value)  # 序号 4, not 4.0 (a column with gaps comes back from the store as floats)
     return value_text(value, floats="g" if kind == "float" else "plain")
 
 
@@ -140,9 +153,17 @@ def measure_rows(data: SheetData) -> list[list[str]]:
         p = data.permit_info
         valid = f"有效期 {_fmt(p.get('valid_from'), 'date')} 至 {_fmt(p.get('valid_to'), 'date')}"
         rows.append(["采矿许可证", f"{p['permit_no']}（{p.get('holder', '')}，{p.get('mineral', '')}，{valid}）"])
-    flags = chk.get("flags") or []
-    rows.append(["核查标记", "、".join(FLAGS[f] for f in flags) if flags else "无异常"])
+    flags = [FLAGS[f] for f in chk.get("flags") or []] + ([FLAG_LABEL] * bool(data.referral))
+    rows.append(["核查标记", "、".join(flags) if flags else "无异常"])
+    if data.referral:
+        rows.append(["移送标准", data.referral])
     return rows
+
+
+def _referral(ref: Referrals | None, case_id: str) -> str:
+    """``非法占用永久基本农田 20.56 亩（标准 ≥ 5 亩）（规则文件：default.json）`` — "" when no rule fired."""
+    text = ref.text.get(case_id, "") if ref is not None else ""
+    return f"{text.split('：', 1)[1]}（规则文件：{ref.source}）" if text else ""
 
 
 def ledger_rows(case: dict) -> tuple[list[list[str]], list[list[str]]]:
@@ -251,3 +272,7 @@ def _write_pages(sheets: list[SheetData], out: Path | io.BytesIO, *, dpi: float)
             page = sheet_page(data, font=font, dpi=dpi, page_no=i if len(sheets) > 1 else None,
                               page_count=len(sheets) if len(sheets) > 1 else None)
             pdf.savefig(page.fig)
+            if data.photos is not None and data.photos.total:  # 现场照片 follow the case's sheet
+                pdf.savefig(photo_page(str(data.case["case_id"]), data.photos, font=font, dpi=dpi,
+                                       title=f"{SHEET_TITLE}（续）：现场照片",
+                                       footer=f"制表单位：{data.unit}　　生成日期：{data.date_text}").fig)

@@ -27,6 +27,7 @@ from cases.output.fonts import font_family
 from cases.service import check_store, store_cases, store_notes
 from cases.store import CaseStore
 from cases.text import date_text
+from cases.triage.printstyle import print_layers
 from geo.checks import outside_parts
 from geo.errors import ValidationError
 from geo.printmap.snapshot import MapContent, snapshot_figure
@@ -54,6 +55,8 @@ class SnapshotRequest:
     unit: str | None = None
     date: dt.date | None = None
     division: int | None = None
+    #: Reference layers (``cases.triage.layers.KINDS`` codes) drawn under the cases.
+    layers: tuple[str, ...] = ()
 
 
 def snapshot_content(store: CaseStore, request: SnapshotRequest) -> tuple[MapContent, tuple[float, float, float, float] | None]:
@@ -96,7 +99,7 @@ def snapshot_content(store: CaseStore, request: SnapshotRequest) -> tuple[MapCon
         title=request.title or title, area_name=area, date_text=date_text(request.date or dt.date.today()),
         unit=producing_unit(store, request.unit), notes=store_notes(store),
         outside=outside_parts(cases, store.permits(), area_crs=county_of(store).area_crs), focus=focus,
-        highlight=request.case_id,
+        highlight=request.case_id, backdrop=print_layers(store, request.layers),
     )
     return content, extent
 

@@ -62,6 +62,8 @@ class MapContent:
     focus: gpd.GeoSeries | None = None
     #: A case id drawn with a heavy outline and labelled first.
     highlight: str | None = None
+    #: Reference layers drawn under everything else: (legend label, polygons in any CRS, matplotlib style).
+    backdrop: list[tuple[str, gpd.GeoDataFrame, dict]] = field(default_factory=list)
 
 
 def lonlat_extent_to_area(extent: tuple[float, float, float, float], *,
@@ -173,6 +175,11 @@ def _draw_layers(ax, content, cases, county, towns, permits, view, font, crs=ARE
         focus = town if focus is None else shapely.intersection(town, focus)
     if focus is not None and not focus.is_empty:
         add_polygons(ax, [shapely.difference(view, focus)], zorder=1, **STYLE["mask"])
+    for label, frame, style in content.backdrop:
+        shown = _visible(to_area_crs(frame).to_crs(crs), view)
+        if len(shown):
+            add_polygons(ax, shown.geometry.values, zorder=2, **style)
+            legend.append((label, {"patch": style}))
     if len(county):
         add_polygons(ax, county.geometry.values, zorder=5, **STYLE["county"])
         legend.append(("县界", {"line": STYLE["county"]}))
@@ -277,7 +284,7 @@ def _draw_labels(ax, drawn: _Drawn, font: str, *, highlight: str | None, label_c
     return int((~done).sum()) if label_cases else 0
 
 
-def _legend_symbol(ax, x, y, spec):
+def _legend_symbol(ax, x, y, spec, *, height: float = 4.0):
     if "line" in spec:
         s = spec["line"]
         ax.add_line(Line2D([x, x + 8], [y, y], color=s["edgecolor"], linewidth=s["linewidth"],
@@ -287,7 +294,7 @@ def _legend_symbol(ax, x, y, spec):
                    edgecolor=spec["edgecolor"], linewidth=0.6)
     else:
         s = spec["patch"]
-        ax.add_patch(Rectangle((x, y - 2), 8, 4, facecolor=s["facecolor"], edgecolor=s["edgecolor"],
+        ax.add_patch(Rectangle((x, y - height / 2), 8, height, facecolor=s["facecolor"], edgecolor=s["edgecolor"],
                                linewidth=s["linewidth"], hatch=s.get("hatch")))
 
 
@@ -305,10 +312,12 @@ def _draw_panel(panel, box, content: MapContent, drawn: _Drawn, unlabelled: int,
     panel.text((x + xr) / 2, y + 2.5, "图　　例", ha="center", va="center", fontsize=10, fontfamily=font,
                fontweight="bold", parse_math=False)
     y += 8
+    step = min(5.6, (ph - y) / max(len(drawn.legend), 1))  # reference layers may add rows: keep them in the box
     for label, spec in drawn.legend:
-        _legend_symbol(panel, x + 3, y, spec)
-        panel.text(x + 14, y, label, va="center", fontsize=7.5, fontfamily=font, parse_math=False)
-        y += 5.6
+        _legend_symbol(panel, x + 3, y, spec, height=min(4.0, step - 0.8))
+        panel.text(x + 14, y, label, va="center", fontsize=7.5 if step > 4.2 else 6.5, fontfamily=font,
+                   parse_math=False)
+        y += step
     if len(cols) > 1:
         col = 1
         x, xr = cols[col]

@@ -32,6 +32,10 @@ html .leaflet-container { background: #f3f1ea; font-family: "Noto Sans CJK SC", 
   font-size: 13px; font-weight: bold; color: #333; text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
 .casemap-label span { position: absolute; transform: translate(-50%, -50%); }
 .casemap-label.permit { font-size: 11px; font-weight: normal; color: #6a3d9a; }
+.casemap-label.above span { transform: translate(-50%, -115%); }
+.casemap-label.below span { transform: translate(-50%, 15%); }
+.casemap-label.selected { font-size: 14px; color: #08306b; }
+.leaflet-control-attribution, .leaflet-control-scale-line { font-size: 11px; }
 .casemap-legend { background: rgba(255,255,255,0.9); padding: 4px 8px; border-radius: 4px; max-width: 160px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 11px; line-height: 16px; max-height: 300px;
   overflow-y: auto; }
@@ -61,12 +65,27 @@ def encode_features(geoms: Sequence[shapely.Geometry] | np.ndarray, props: Seque
     return script_json('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
 
 
-def label_points(geoms: Sequence[shapely.Geometry] | np.ndarray, texts: Sequence[str]) -> list[list]:
-    """``[lat, lon, text]`` for a label inside each geometry (its representative point); ``text`` is
-    plain text, shown as typed (the browser puts it in a text node, never parses it as HTML)."""
-    pts = shapely.point_on_surface(np.asarray(geoms, dtype=object))
+def label_points(geoms: Sequence[shapely.Geometry] | np.ndarray, texts: Sequence[str], *,
+                 where: str = "inside") -> list[list]:
+    """``[lat, lon, text]`` for a label of each geometry; ``text`` is plain text, shown as typed (the
+    browser puts it in a text node, never parses it as HTML).
+
+    ``where="inside"``: at the geometry's representative point.  ``"above"``: at the middle of the
+    top edge of its bounding box (a label class such as ``casemap-label above`` then sets the text
+    just above that point, so it never covers what lies inside the geometry).  ``"below"``: the same
+    at the bottom edge.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    if where == "inside":
+        pts = shapely.point_on_surface(arr)
+        xs, ys = shapely.get_x(pts), shapely.get_y(pts)
+    elif where in ("above", "below"):
+        b = shapely.bounds(arr).reshape(-1, 4)
+        xs, ys = (b[:, 0] + b[:, 2]) / 2, (b[:, 3] if where == "above" else b[:, 1])
+    else:
+        raise ValueError(f"where must be 'inside', 'above' or 'below', got {where!r}")
     return [[round(float(y), COORD_DECIMALS), round(float(x), COORD_DECIMALS), str(t)]
-            for x, y, t in zip(shapely.get_x(pts), shapely.get_y(pts), texts)]
+            for x, y, t in zip(xs, ys, texts)]
 
 
 def script_json(text: str) -> str:
@@ -108,7 +127,11 @@ class VectorLayer(Layer):
         (function(group, map) {
             var S = {{ this.styles_json }};
             {%- if this.canvas %}
-            var R = L.canvas({padding: 0.5});
+            // One canvas for every canvas layer of the map: a canvas takes all the clicks over the
+            // map, so a second one (another case layer, or the halo ring layer) on top of it would
+            // hide the features of the first from the mouse.  Hit-testing on one canvas finds the
+            // topmost interactive feature of any layer; ``tolerance`` widens a marker's hit area.
+            var R = map._casemapCanvas || (map._casemapCanvas = L.canvas({padding: 0.5, tolerance: 3}));
             S = S.map(function(o) { return Object.assign({renderer: R}, o); });
             {%- endif %}
             // Tooltips and labels are plain text: Leaflet puts a string tooltip in innerHTML, so it
@@ -126,7 +149,11 @@ class VectorLayer(Layer):
             L.geoJSON({{ this.data }}, {
                 interactive: {{ this.interactive_js }},
                 style: function(f) { return S[f.properties.s || 0]; },
-                pointToLayer: function(f, ll) { return L.circleMarker(ll, S[f.properties.s || 0]); },
+                // L.geoJSON's ``interactive`` does not reach markers made here: pass it on, or a
+                // non-interactive ring drawn over a case would take the case's clicks.
+                pointToLayer: function(f, ll) {
+                    return L.circleMarker(ll, Object.assign({interactive: {{ this.interactive_js }}}, S[f.properties.s || 0]));
+                },
                 onEachFeature: function(f, l) {
                     var t = f.properties.t;
                     if (t) { t = esc(t); l.bindTooltip(t, {sticky: true}); }
@@ -172,6 +199,80 @@ class VectorLayer(Layer):
         self.label_min_zoom = int(label_min_zoom)
 
 
+class Highlight(MacroElement):
+    """A picked feature: a thick outline (not interactive, so clicks reach the case under it) and a
+    plain-text label just below it (e.g. the case id).  Add it to a ``folium.FeatureGroup`` (such a
+    group can be swapped on a shown map without redrawing the map: streamlit-folium's
+    ``feature_group_to_add``) or to a map."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function(group) {
+            var style = {{ this.style_json }};
+            L.geoJSON({{ this.data }}, {
+                interactive: false, style: function() { return style; },
+                pointToLayer: function(f, ll) { return L.circleMarker(ll, Object.assign({radius: 11}, style)); }
+            }).addTo(group);
+            {{ this.labels_json }}.forEach(function(r) {
+                var span = document.createElement('span');
+                span.textContent = String(r[2]);
+                L.marker([r[0], r[1]], {interactive: false, keyboard: false, zIndexOffset: 1000,
+                    icon: L.divIcon({className: 'casemap-label selected below', html: span,
+                                     iconSize: null, iconAnchor: [0, 0]})}).addTo(group);
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, geoms: Sequence[shapely.Geometry] | np.ndarray, labels: Sequence[str], *,
+                 color: str = "#08306b") -> None:
+        super().__init__()
+        self._name = "Highlight"
+        self.data = encode_features(geoms, [{} for _ in labels])
+        self.style_json = script_json(json.dumps({"color": color, "weight": 4, "fill": False, "opacity": 0.9}))
+        self.labels_json = script_json(json.dumps(label_points(geoms, labels, where="below"), ensure_ascii=False))
+
+
+class FitView(MacroElement):
+    """Fit the map to lon/lat ``bounds`` when the group holding this element is added to a map.
+
+    The fit is made in the browser at the map's real size (a phone's 360 px or a wide screen's
+    900 px), keeping ``pad_right_px`` clear on the right (the legend) when the map is wide enough.
+    Put it in the group given to streamlit-folium's ``feature_group_to_add``: the map is fitted each
+    time the group changes (a new case or township picked) and never redrawn for it.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on('add', function(e) {
+            var map = e.target._map, b = {{ this.bounds_json }};
+            function fit() {
+                var w = map.getSize().x, pr = w > 2.5 * {{ this.pad_right }} ? {{ this.pad_right }} : 12;
+                map.fitBounds([[b[1], b[0]], [b[3], b[2]]],
+                              {paddingTopLeft: [12, 12], paddingBottomRight: [pr, 12], maxZoom: {{ this.max_zoom }},
+                               animate: false});
+            }
+            // An iframe still being laid out (a phone's narrow column) may be resized or moved after this:
+            // fit again then, unless the user has taken the map in hand meanwhile.
+            var user = false;
+            L.DomEvent.on(map.getContainer(), 'mousedown touchstart wheel keydown', function() { user = true; });
+            function again() { if (!user) { map.invalidateSize({animate: false}); fit(); } }
+            var s = map.getSize();
+            if (s.x > 50 && s.y > 50) { fit(); }
+            map.once('resize', again);
+            setTimeout(again, 400);
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds: Sequence[float], *, max_zoom: int = 17, pad_right_px: int = 0) -> None:
+        super().__init__()
+        self._name = "FitView"
+        self.bounds_json = json.dumps([round(float(v), COORD_DECIMALS) for v in bounds])
+        self.max_zoom = int(max_zoom)
+        self.pad_right = int(pad_right_px)
+
+
 class Legend(MacroElement):
     """A legend control (bottom right) from ``(title, [(colour, label, border), ...])`` sections."""
 
@@ -182,6 +283,9 @@ class Legend(MacroElement):
             legend.onAdd = function() {
                 var div = L.DomUtil.create('div', 'casemap-legend');
                 div.innerHTML = {{ this.html_json }};
+                // on a phone's narrow map the open legend would cover the data: start it folded
+                var details = div.querySelector('details');
+                if (details && (window.innerWidth || 1000) < 480) { details.open = false; }
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
@@ -234,7 +338,7 @@ def basemaps(*, tianditu_key: str = "", custom_url: str = "") -> dict[str, Basem
         out["本地瓦片服务"] = Basemap("本地瓦片服务", custom_url, "本地瓦片", subdomains="")
     out["OpenStreetMap（需联网）"] = Basemap(
         "OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "&copy; OpenStreetMap contributors", subdomains="", max_zoom=19)
+        "&copy; OpenStreetMap 贡献者", subdomains="", max_zoom=19)
     if tianditu_key:
         tdt = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
@@ -243,6 +347,43 @@ def basemaps(*, tianditu_key: str = "", custom_url: str = "") -> dict[str, Basem
             out[label] = Basemap(label, tdt.replace("{layer}", layer), "天地图 &copy; 国家地理信息公共服务平台",
                                  subdomains="01234567", overlay_url=tdt.replace("{layer}", note))
     return out
+
+
+#: The note in the map's corner (replacing Leaflet's own English attribution).
+DATA_NOTE = "数据：本系统案件库、采矿许可证与县乡界线（CGCS2000）"
+
+
+class MapControls(MacroElement):
+    """A metric-only scale bar and a Chinese attribution (``note``) without Leaflet's English prefix.
+
+    Add it right after the map is made (``folium.Map(..., attribution_control=False)``, without
+    ``control_scale``), so that basemap tile layers added later put their attribution in it.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            L.control.scale({metric: true, imperial: false}).addTo(map);
+            map.attributionControl = L.control.attribution({prefix: false}).addTo(map);
+            map.attributionControl.addAttribution({{ this.note_json }});
+            // Leaflet's own button titles are English: once every control is on the map, name them in Chinese
+            setTimeout(function() {
+                var c = map.getContainer(), names = {'.leaflet-control-zoom-in': '放大', '.leaflet-control-zoom-out': '缩小',
+                                                     '.leaflet-control-layers-toggle': '图层'};
+                Object.keys(names).forEach(function(sel) {
+                    c.querySelectorAll(sel).forEach(function(a) {
+                        a.title = names[sel]; a.setAttribute('aria-label', names[sel]);
+                    });
+                });
+            }, 0);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, note: str = DATA_NOTE) -> None:
+        super().__init__()
+        self._name = "MapControls"
+        self.note_json = script_json(json.dumps(_esc(note), ensure_ascii=False))
 
 
 class DrawLocalZh(MacroElement):
@@ -267,6 +408,21 @@ class DrawLocalZh(MacroElement):
             e.toolbar.actions.save.text = '保存'; e.toolbar.actions.cancel.text = '取消';
             e.toolbar.actions.clearAll.text = '全部清除';
             e.toolbar.buttons.edit = '编辑图形'; e.toolbar.buttons.remove = '删除图形';
+            e.toolbar.buttons.editDisabled = '没有可编辑的图形'; e.toolbar.buttons.removeDisabled = '没有可删除的图形';
+            e.toolbar.actions.save.title = '保存修改'; e.toolbar.actions.cancel.title = '放弃修改';
+            e.toolbar.actions.clearAll.title = '清除全部图形';
+            e.handlers.edit.tooltip.text = '拖动拐点或标记修改图形';
+            e.handlers.edit.tooltip.subtext = '单击“取消”放弃修改';
+            e.handlers.remove.tooltip.text = '单击要删除的图形';
+            d.toolbar.buttons.polyline = '画线'; d.toolbar.buttons.circle = '画圆';
+            d.toolbar.buttons.circlemarker = '画圆点';
+            d.handlers.polyline.tooltip.start = '单击开始画线';
+            d.handlers.polyline.tooltip.cont = '单击继续画线';
+            d.handlers.polyline.tooltip.end = '单击最后一点结束';
+            d.handlers.polyline.error = '<strong>错误：</strong>边不能相交！';
+            d.handlers.circle.tooltip.start = '按住并拖动画圆';
+            d.handlers.circle.radius = '半径';
+            d.handlers.circlemarker.tooltip.start = '单击地图放置圆点';
         }
         {% endmacro %}
     """)

@@ -25,7 +25,16 @@ from folium.plugins import Draw
 
 from geo.crs import STORAGE_CRS, require_crs
 from geo.webmap.assets import AssetUrls, localize, served_assets
-from geo.webmap.layers import MAP_CSS, Basemap, DrawLocalZh, Legend, VectorLayer, encode_features, label_points
+from geo.webmap.layers import (
+    MAP_CSS,
+    Basemap,
+    DrawLocalZh,
+    Legend,
+    MapControls,
+    VectorLayer,
+    encode_features,
+    label_points,
+)
 
 #: Switchable layers: key → Chinese name in the layer control.
 LAYER_NAMES: dict[str, str] = {"county": "县界", "townships": "乡镇界线", "permits": "采矿许可范围"}
@@ -177,9 +186,10 @@ def base_map(extent: gpd.GeoDataFrame, *, basemap: Basemap | None, height: int, 
     """A folium map fitted to ``extent`` (lon/lat, padded by ``pad_m``), with casemap's CSS and an optional basemap."""
     x0, y0, x1, y1 = extent.total_bounds if len(extent) else (112.7, 38.9, 113.3, 39.3)
     pad = pad_m / 111_000
-    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=10, tiles=None, control_scale=True,
-                   height=height, max_zoom=19)
+    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=10, tiles=None, height=height, max_zoom=19,
+                   attribution_control=False)
     m.get_root().header.add_child(Element(MAP_CSS), name="casemap_css")
+    MapControls().add_to(m)
     if basemap is not None:
         folium.TileLayer(basemap.url, attr=basemap.attribution, name=basemap.name, max_zoom=basemap.max_zoom,
                          subdomains=basemap.subdomains or "abc", overlay=False, control=True).add_to(m)
@@ -198,22 +208,30 @@ def outline_layer(frame: gpd.GeoDataFrame, key: str, style: dict) -> VectorLayer
 
 
 def township_layer(townships: gpd.GeoDataFrame) -> VectorLayer:
-    """The township boundaries, dashed, each labelled with its name."""
+    """The township boundaries, dashed, each labelled with its name.
+
+    Not interactive: a township polygon lies under every case, and must never take a click (or a
+    press or release of one) away from the case marker above it; its label names it.
+    """
     towns = lonlat(townships)
-    return VectorLayer(encode_features(towns.geometry.values, [{"s": 0, "t": n} for n in towns["name"]]),
-                       [TOWN_STYLE], name=LAYER_NAMES["townships"],
+    return VectorLayer(encode_features(towns.geometry.values, [{"s": 0} for _ in towns["name"]]),
+                       [TOWN_STYLE], name=LAYER_NAMES["townships"], interactive=False,
                        labels=label_points(towns.geometry.values, towns["name"]))
 
 
 def permit_layer(permits: gpd.GeoDataFrame) -> VectorLayer:
-    """Mining-permit areas with a tooltip (number｜holder｜mineral), labelled from ``PERMIT_LABEL_ZOOM`` on."""
+    """Mining-permit areas with a tooltip (number｜holder｜mineral), labelled from ``PERMIT_LABEL_ZOOM`` on.
+
+    The number is written just above the permit's top edge, never across the parcels inside it.
+    """
     nos = permits["permit_no"].astype(str)
     holder = permits.get("holder", pd.Series([""] * len(permits), index=permits.index)).fillna("").astype(str)
     tips = ("采矿许可证 " + nos + TOOLTIP_SEP + holder + TOOLTIP_SEP
             + permits.get("mineral", pd.Series([""] * len(permits), index=permits.index)).fillna("").astype(str))
     return VectorLayer(encode_features(permits.geometry.values, [{"s": 0, "t": t} for t in tips]),
                        [PERMIT_STYLE], name=LAYER_NAMES["permits"],
-                       labels=label_points(permits.geometry.values, nos), label_class="casemap-label permit",
+                       labels=label_points(permits.geometry.values, nos, where="above"),
+                       label_class="casemap-label permit above",
                        label_min_zoom=PERMIT_LABEL_ZOOM)
 
 

@@ -13,8 +13,8 @@ from geo.errors import AuthenticationError, ValidationError
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(tmp_path / "acc.db", create=True)
+def store(store_location):
+    s = open_store(store_location, create=True)
     yield s
     s.close()
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from pathlib import Path
 
+import psycopg
 import pytest
 from shapely.geometry import Point
 
@@ -19,13 +21,33 @@ def _case(**kw) -> Case:
     return Case(**{**base, **kw})
 
 
+class Outside:
+    """A plain connection to the store's database, as someone with a database tool (sqlite3, psql) has."""
+
+    def __init__(self, store) -> None:
+        self.sqlite = isinstance(store.path, Path)
+        self.con = (sqlite3.connect(store.path, isolation_level=None) if self.sqlite
+                    else psycopg.connect(store.url, autocommit=True))
+        self.error = sqlite3.DatabaseError if self.sqlite else psycopg.Error
+
+    def run(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def drop_guard(self, trigger: str) -> None:
+        """Remove the append-only trigger (``audit_no_update`` / ``audit_no_delete``) as an administrator could."""
+        self.run(f"DROP TRIGGER {trigger}" if self.sqlite else "ALTER TABLE audit DISABLE TRIGGER audit_no_update_delete")
+
+    def close(self) -> None:
+        self.con.close()
+
+
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(tmp_path / "a.db", create=True)
+def store(store_location):
+    s = open_store(store_location, create=True)
     s.upsert_cases([_case()], user="甲")
     s.update_case("YD-1", {"status": "已立案", "remarks": "复查"}, expected_version=1, user="乙")
     yield s
-    s.close()
+    s.close_all()
 
 
 def test_every_row_is_chained_and_the_intact_log_verifies(store):
@@ -39,31 +61,33 @@ def test_every_row_is_chained_and_the_intact_log_verifies(store):
 
 
 def test_update_and_delete_are_refused_by_the_store_file_itself(store):
-    con = sqlite3.connect(store.path)
-    with pytest.raises(sqlite3.DatabaseError, match="只能追加"):
-        con.execute("UPDATE audit SET user = '局长' WHERE action = 'create'")
-    with pytest.raises(sqlite3.DatabaseError, match="只能追加"):
-        con.execute("DELETE FROM audit")
+    con = Outside(store)
+    with pytest.raises(con.error, match="只能追加"):
+        con.run("UPDATE audit SET \"user\" = '局长' WHERE action = 'create'")
+    with pytest.raises(con.error, match="只能追加"):
+        con.run("DELETE FROM audit")
+    if not con.sqlite:
+        with pytest.raises(con.error, match="只能追加"):
+            con.run("TRUNCATE audit")
     con.close()
+    assert len(store.audit()) == 3
 
 
 def test_a_row_edited_outside_casemap_breaks_the_chain(store):
-    con = sqlite3.connect(store.path)
-    con.execute("DROP TRIGGER audit_no_update")  # what someone with a SQLite tool could do
-    con.execute("UPDATE audit SET user = '局长' WHERE field = 'status'")
-    con.commit()
+    con = Outside(store)
+    con.drop_guard("audit_no_update")  # what someone with a database tool could do
+    con.run("UPDATE audit SET \"user\" = '局长' WHERE field = 'status'")
     con.close()
-    problems = open_store(store.path).audit_problems()
+    problems = store.audit_problems()
     assert len(problems) == 1 and "第 2 条" in problems[0] and "局长" in problems[0]
 
 
 def test_a_deleted_row_breaks_the_chain_at_the_next(store):
-    con = sqlite3.connect(store.path)
-    con.execute("DROP TRIGGER audit_no_delete")
-    con.execute("DELETE FROM audit WHERE field = 'status'")
-    con.commit()
+    con = Outside(store)
+    con.drop_guard("audit_no_delete")
+    con.run("DELETE FROM audit WHERE field = 'status'")
     con.close()
-    problems = open_store(store.path).audit_problems()
+    problems = store.audit_problems()
     assert len(problems) == 1 and "第 3 条" in problems[0]
 
 

@@ -18,8 +18,8 @@ READER = Account("纪委", "readonly")
 
 
 @pytest.fixture
-def store(demo_copy):
-    return demo_copy
+def store(demo_any_copy):
+    return demo_any_copy
 
 
 def test_township_reads_only_its_own_cases(store):

@@ -11,8 +11,8 @@ from tests.cases.conftest import case_in
 
 
 @pytest.fixture
-def store(demo_copy):
-    return demo_copy
+def store(demo_any_copy):
+    return demo_any_copy
 
 
 def test_a_deleted_case_leaves_the_lists_but_is_kept_with_who_when_why(store):

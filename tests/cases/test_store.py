@@ -21,10 +21,12 @@ def case(cid="YD-1", **kw) -> Case:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(tmp_path / "any name.sqlite3-whatever", create=True)
+def store(store_location, store_backend, tmp_path):
+    """A new, empty store on each backend (SQLite: a file of any name and suffix)."""
+    location = tmp_path / "any name.sqlite3-whatever" if store_backend == "sqlite" else store_location
+    s = open_store(location, create=True)
     yield s
-    s.close()
+    s.close_all()
 
 
 def test_round_trip_keeps_every_field(store):

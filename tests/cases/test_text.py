@@ -73,7 +73,7 @@ def test_each_caller_keeps_its_own_text():
 
     assert to_text(" 12.0 ") == "12.0" and to_text(12.0) == "12" and to_text(dt.datetime(2019, 7, 5)) == "2019-07-05"
     assert _text(None) is None and _text(9.0) == "9.0" and _text(True) == "True" and _text(dt.date(2019, 7, 5)) == "2019-07-05"
-    assert _fmt(3.0, "int") == "3.0" and _fmt(1234567.0, "float") == "1.23457e+06" and _fmt(1, "bool") == "是"
+    assert _fmt(3.0, "int") == "3" and _fmt(1234567.0, "float") == "1.23457e+06" and _fmt(1, "bool") == "是"
     assert _fmt(float("nan"), "text") == "" and _fmt(pd.NaT, "date") == ""
 
 

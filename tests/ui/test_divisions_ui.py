@@ -54,4 +54,4 @@ class TestPickersFollowTheCurrentDivision:
     def test_timeline_page(self, nine_db):
         at = page_app("page_timeline").run()
         assert not at.exception
-        assert at.dataframe[2].value["乡镇"].tolist() == [*NINE, "合计"]
+        assert at.dataframe[0].value["乡镇"].tolist() == [*NINE, "合计"]

@@ -89,7 +89,7 @@ def test_map_page_zoomed_to_a_case_offers_its_export(demo_db):
     from tests.ui.conftest import page_app
 
     at = page_app("page_map").run()
-    at.selectbox(key="map_zoom_case").set_value("CK-2019-004").run()
+    at.selectbox(key="map_pick").set_value("CK-2019-004").run()
     assert not at.exception
     assert "下载 PNG" in [b.proto.label for b in at.get("download_button")]
 

@@ -9,10 +9,10 @@ from PIL import Image
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from cases.service import app_store, store_notes
+from cases.service import app_store, new_empty_store, store_notes
 from geo.checks import outside_parts
 from geo.printmap.snapshot import MapContent
-from tests.ui.conftest import login_token, page_app
+from tests.ui.conftest import add_test_accounts, login_token, page_app
 from ui.auth import KEY_TOKEN
 from ui.export_buttons import snapshot_maker
 
@@ -60,6 +60,40 @@ class TestBriefingPage:
         assert any("第三阶段：查处整改" in v for v in md)
         metrics = {m.label for m in at.metric}
         assert {"本期新增案件", "状态变更", "本期销号", "逾期事项"} <= metrics
+
+    def test_a_past_bulletin_counts_the_cases_of_its_day(self, demo_db):
+        cases = app_store(demo_db).cases()
+        n = int((cases["found_date"] <= dt.date(2019, 7, 15)).sum())
+        at = page_app("page_briefing").run()
+        at.date_input(key="brf_day").set_value(dt.date(2019, 7, 15)).run()
+        md = [m.value for m in at.markdown]
+        assert n == 33 < len(cases)
+        assert f"**通报所列案件 {n} 起**（正文、分乡镇表与分布图相同）" in md
+        assert any(f"全县共排查发现非法违法用地用矿案件 {n} 起" in v for v in md)
+        new = next(m for m in at.metric if m.label == "本期新增案件")
+        found = cases["found_date"].between(dt.date(2019, 6, 30), dt.date(2019, 7, 15))
+        assert int(new.value) == int(found.sum()) > 0
+
+    def test_a_day_that_cannot_be_rebuilt_is_refused_with_the_reason(self, demo_db):
+        at = page_app("page_briefing").run()
+        at.date_input(key="brf_day").set_value(dt.date(2019, 6, 1)).run()
+        assert not at.exception
+        assert any("案件库最早的案件记录是 2019年6月12日" in e.value and "无法重建2019年6月1日的案件状态" in e.value
+                   for e in at.error)
+        assert not {"下载通报 Word（可编辑）", "下载通报 PDF"} & set(labels(at))
+        assert {"下载地图 PNG", "下载地图 PDF"} <= set(labels(at))  # the other tabs stay
+
+    def test_a_store_filled_today_opens_on_a_day_it_can_rebuild(self, demo_db, tmp_path, monkeypatch):
+        path = tmp_path / "fresh.db"
+        store = new_empty_store(path)
+        store.upsert_cases([app_store(demo_db).get_case("YD-2019-001")], user="导入")  # imported today
+        store.close_all()
+        add_test_accounts(path)
+        monkeypatch.setenv("CASEMAP_DB", str(path))
+        at = page_app("page_briefing").run()
+        assert not at.exception and not at.error
+        assert at.date_input(key="brf_day").value == dt.date.today()
+        assert "**通报所列案件 1 起**（正文、分乡镇表与分布图相同）" in [m.value for m in at.markdown]
 
 
 class TestExportButtons:

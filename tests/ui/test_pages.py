@@ -73,8 +73,8 @@ class TestCheckPage:
         at = page_app("page_check").run()
         assert not at.exception
         metrics = {m.label: m.value for m in at.metric}
-        assert metrics["许可范围外面积（亩）"] == "46.92"
-        assert metrics["许可范围外面积（平方米）"] == "31,282"
+        assert metrics["界外面积（亩）"] == "46.92"
+        assert metrics["界外面积（平方米）"] == "31,282"
         assert metrics["最远越界距离（米）"] == "156.5"
         assert [b.proto.label for b in at.get("download_button")] == ["下载 PNG", "下载 PDF"]
 
@@ -116,9 +116,9 @@ class TestTimelinePage:
         at.date_input(key="timeline_day").set_value(__import__("datetime").date(2019, 10, 28)).run()
         assert not at.exception
         assert at.info[0].value == "2019-10-28 处于第3阶段“查处整改”，本阶段还剩 3 天"
-        phases = at.dataframe[0].value
+        phases = at.table[0].value
         assert phases["状态"].tolist() == ["已结束", "已结束", "进行中", "未开始"]
-        per_town = at.dataframe[2].value
+        per_town = at.dataframe[0].value
         assert per_town["乡镇"].tolist() == [*TOWNSHIPS, "合计"]
         total = per_town.set_index("乡镇").loc["合计"]
         assert total["乡镇完成辖区验收（10-25）逾期"] == total["乡镇完成辖区验收（10-25）未完成"] > 0
@@ -169,9 +169,10 @@ class TestCasesPage:
         at.text_input(key="add_party").set_value("测试主体")
         next(b for b in at.button if b.label == "新增案件").click().run()
         assert not at.exception
-        assert at.success[0].value == "已新增案件 YD-2019-900（用地，上馆镇）。"
+        assert at.success[0].value == "已新增案件 YD-2019-900（用地，上馆镇，台账序号 57）。"
         case = SQLiteStore(demo_db).get_case("YD-2019-900")
         assert case.party == "测试主体" and case.geometry.geom_type == "Polygon" and case.updated_by == "王五"
+        assert case.seq == 57  # the next 序号 of 上馆镇's 用地 ledger (its largest is 56)
 
     def test_add_refuses_an_existing_id(self, demo_db):
         at = page_app("page_cases", user="王五").run()
@@ -199,8 +200,8 @@ class TestUnlocatedCases:
         at = page_app("page_map").run()
         assert not at.exception
         assert any("1 个案件尚未定位" in c.value and "YD-WDW-001" in c.value for c in at.caption)
-        zoom = at.selectbox(key="map_zoom_case").options
-        assert len(zoom) == 111 and not any("YD-WDW-001" in o for o in zoom)  # 110 located + （未选择）
+        picks = at.selectbox(key="map_pick").options
+        assert len(picks) == 112 and "YD-WDW-001" in picks  # 111 cases + （未选择）: an unlocated case has its detail
         at.selectbox(key="map_pick").set_value("YD-WDW-001").run()
         assert not at.exception
         assert "未定位" in at.warning[-1].value or any("未定位" in e.value for e in at.error)

@@ -122,15 +122,15 @@ class TestNineTownshipsLoad:
         assert main(["stats", "--db", demo["db"], "--division", "2010"]) == 2
         assert "没有 2010 年的乡镇界线" in capsys.readouterr().err
 
-    def test_the_bulletin_uses_the_current_division(self, demo, loaded):
+    def test_the_bulletin_uses_the_division_in_force_on_its_day(self, demo, loaded):
         import datetime as dt
 
         s = open_store(demo["db"])
-        table = build_bulletin(s, day=dt.date(2019, 11, 15), with_map=False).table
-        past = build_bulletin(s, day=dt.date(2019, 11, 15), with_map=False, division=2019).table
+        then = build_bulletin(s, day=dt.date(2019, 11, 15), with_map=False).table
+        now = build_bulletin(s, day=dt.date(2019, 11, 15), with_map=False, division=2021).table
         s.close()
-        assert list(table["township"]) == [*NINE, "合计"] and list(past["township"]) == [*TOWNSHIPS, "合计"]
-        assert table.iloc[-1].tolist() == past.iloc[-1].tolist()
+        assert list(then["township"]) == [*TOWNSHIPS, "合计"] and list(now["township"]) == [*NINE, "合计"]
+        assert then.iloc[-1].tolist() == now.iloc[-1].tolist()
 
 
 class TestMismatchComparesLikeWithLike:

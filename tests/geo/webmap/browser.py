@@ -7,6 +7,8 @@ the UI browser tests when Chromium or Playwright is missing.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import folium
@@ -65,5 +67,26 @@ def inspect_map(m: folium.Map, tmp_path: Path, *, zoom: int | None = None) -> di
             out["xss"] = page.evaluate("() => window.__xss || 0")
             out["imgs"] = page.evaluate("() => document.querySelectorAll('img').length")
             return out
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def open_map(m: folium.Map, tmp_path: Path, *, width: int = 1000, height: int = 700) -> Iterator:
+    """Render ``m`` with inlined assets into a file and open it in Chromium; yields the Playwright page
+    (the map is ``window[m.get_name()]``), closed afterwards."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    localize(m, inline_assets(lambda rel: (STATIC / rel).read_bytes()))
+    page_file = tmp_path / "map.html"
+    page_file.write_text(m.get_root().render(), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(page_file.as_uri())
+            page.wait_for_function(f"() => window[{m.get_name()!r}] && window[{m.get_name()!r}]._loaded", timeout=30_000)
+            yield page
         finally:
             browser.close()
