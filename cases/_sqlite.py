@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from geo.errors import StoreError
 
@@ -76,7 +77,7 @@ class ThreadConnections:
     child opens its own: SQLite connections must not cross a fork.
     """
 
-    def __init__(self, path: Path, *, timeout: float) -> None:
+    def __init__(self, path: Path | str, *, timeout: float) -> None:
         self.path, self.timeout = path, timeout
         self._reset()
 
@@ -84,22 +85,30 @@ class ThreadConnections:
         self._pid = os.getpid()
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: list[tuple[weakref.ref[threading.Thread], sqlite3.Connection]] = []
+        self._open: list[tuple[weakref.ref[threading.Thread], Any]] = []
 
     def get(self) -> sqlite3.Connection:
         """This thread's connection."""
         con = getattr(self._local, "con", None)
-        if con is not None and self._pid == os.getpid():
+        if con is not None and self._pid == os.getpid() and self._usable(con):
             return con
         return self._connect()
 
-    def _connect(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():
-            self._inherited = self._open  # the parent's: kept referenced (never closed here), never used
-            self._reset()
+    def _usable(self, con: Any) -> bool:
+        return True
+
+    def _open_one(self) -> Any:
+        """A new connection (overridden for other databases)."""
         con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False,
                               factory=_Connection)
         con.execute("PRAGMA foreign_keys = ON")
+        return con
+
+    def _connect(self) -> Any:
+        if self._pid != os.getpid():
+            self._inherited = self._open  # the parent's: kept referenced (never closed here), never used
+            self._reset()
+        con = self._open_one()
         with self._lock:
             live, ended = [], []
             for ref, c in self._open:

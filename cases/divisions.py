@@ -97,7 +97,11 @@ class CountyDivisions:
 
     def known_names(self) -> tuple[str, ...]:
         """Every township name of any division: the newest division's first, then older names."""
-        return tuple(dict.fromkeys(n for d in reversed(self.divisions) for n in d.names))
+        known = self.__dict__.get("_known_names")
+        if known is None:  # asked once per ledger row: worked out once (not a field: equality is unchanged)
+            known = tuple(dict.fromkeys(n for d in reversed(self.divisions) for n in d.names))
+            object.__setattr__(self, "_known_names", known)
+        return known
 
     def code_of(self, name: str) -> str:
         """The statistics code of ``name`` in the newest division that has it ("" if none)."""
@@ -150,15 +154,34 @@ class CountyDivisions:
 def county_divisions(county: str) -> CountyDivisions | None:
     """The divisions of ``county`` (its name, e.g. 代县, or its 6-digit code), or None when there is no data file."""
     county = str(county or "").strip()
-    if not county or not DIVISION_DIR.is_dir():
+    if not county:
         return None
+    try:
+        folder_mtime = DIVISION_DIR.stat().st_mtime_ns
+    except OSError:
+        return None
+    # A ledger import asks once per row: remember which file holds the county while the folder is unchanged
+    # (a file edited in place is still re-read: _read is keyed by its mtime).
+    key = (county, str(DIVISION_DIR), folder_mtime)
+    if key in _FOUND:
+        path = _FOUND[key]
+        return None if path is None else _read(str(path), path.stat().st_mtime_ns)
     direct = DIVISION_DIR / f"{county}.json"
     paths = [direct] if direct.is_file() else sorted(DIVISION_DIR.glob("*.json"))
+    found = None
     for path in paths:
         data = _read(str(path), path.stat().st_mtime_ns)
         if county in (data.county, data.code):
-            return data
-    return None
+            found = path
+            break
+    if len(_FOUND) > 64:
+        _FOUND.clear()
+    _FOUND[key] = found
+    return None if found is None else _read(str(found), found.stat().st_mtime_ns)
+
+
+#: (county, folder, folder mtime) → the division file of that county, or None when there is none.
+_FOUND: dict[tuple[str, str, int], Path | None] = {}
 
 
 def read_divisions(path: str | Path) -> CountyDivisions:

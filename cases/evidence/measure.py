@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from cases.model import ValidationError, parse_date
 from geo.crs import STORAGE_CRS
 
 #: Default distance (m) beyond which a photo is flagged as taken far from its case.
@@ -121,15 +122,12 @@ def measure(photos: pd.DataFrame, cases: gpd.GeoDataFrame, *, area_crs: CRS,
 
 
 def _day(value: object) -> dt.date | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+    """The day of a taken-at time or a 发现时间 (as the ledger writes dates); None when blank or unreadable."""
+    if isinstance(value, str) and "T" in value:
+        value = value[:10]
     try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
+        return parse_date(value)
+    except ValidationError:
         return None
 
 

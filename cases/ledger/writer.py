@@ -292,17 +292,25 @@ def _print_setup(ws, official, extras, top: int, depth: int, last_row: int, n_of
         ws.column_dimensions[get_column_letter(c)].width = _WIDTHS.get(name, 10)
     for k, (name, _label) in enumerate(extras):
         ws.column_dimensions[get_column_letter(n_off + 1 + k)].width = 40 if name == "wkt" else 12
+    print_a4_landscape(ws, area=f"A1:{get_column_letter(n_off)}{last_row}", title_rows=f"{top}:{top + depth - 1}")
+
+
+def print_a4_landscape(ws, *, area: str, title_rows: str | None = None, footer: bool = True) -> None:
+    """Print ``area`` of ``ws`` on A4 landscape, one page wide, centred, ``title_rows`` on every page and a
+    「第 N 页，共 M 页」 footer: the print set-up of every workbook casemap writes for signing."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = f"{top}:{top + depth - 1}"
-    ws.print_area = f"A1:{get_column_letter(n_off)}{last_row}"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_area = area
+    if footer:
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def _geometry_sheet(wb: Workbook):

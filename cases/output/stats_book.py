@@ -15,9 +15,8 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
-from cases.ledger.writer import text_cell
+from cases.ledger.writer import print_a4_landscape, text_cell
 from cases.model import CATEGORIES, LAND, category_kind
 from cases.output.referrals import CASE_COLUMNS, TOWNSHIP_COLUMNS, Referrals
 from cases.stats import STAT_COLUMNS, TOTAL
@@ -119,7 +118,7 @@ def stats_workbook(stats: pd.DataFrame, *, county: str, as_of: dt.date, notes: l
         row += 1
     for c, key in enumerate(keys, start=1):
         ws.column_dimensions[get_column_letter(c)].width = _width(key)
-    _print_setup(ws, top, row - 1, last)
+    print_a4_landscape(ws, area=f"A1:{last}{row - 1}", title_rows=f"{top}:{top + 1}")
     if referral is not None and referral_table is not None:
         _referral_sheet(wb, referral, referral_table, county=county, sub=sub)
     buf = io.BytesIO()
@@ -153,20 +152,6 @@ def _write_head(ws, keys: list[str], top: int) -> None:
     ws.freeze_panes = ws.cell(top + 2, 2)
 
 
-def _print_setup(ws, top: int, last_row: int, last_col: str) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = f"{top}:{top + 1}"
-    ws.print_area = f"A1:{last_col}{last_row}"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-
 def _referral_sheet(wb: Workbook, referral: Referrals, table: pd.DataFrame, *, county: str, sub: str) -> None:
     """Sheet 涉嫌犯罪移送: per township the cases over a threshold against the 追刑 recorded, then the cases
     with the rule that fired and the numbers."""
@@ -197,9 +182,4 @@ def _referral_sheet(wb: Workbook, referral: Referrals, table: pd.DataFrame, *, c
             ws.row_dimensions[r].height = 30 if style != "sub" else None
     for c, w in enumerate((12, 14, 8, 12, 48, 9), start=1):
         ws.column_dimensions[get_column_letter(c)].width = w
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_area = f"A1:{last}{len(rows)}"
+    print_a4_landscape(ws, area=f"A1:{last}{len(rows)}", footer=False)

@@ -10,10 +10,7 @@ a version checked inside a write transaction cannot change before it commits.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -24,7 +21,7 @@ import shapely
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 
-from cases._sqlite import BUSY_MESSAGE
+from cases._sqlite import BUSY_MESSAGE, ThreadConnections
 from geo.errors import StoreError
 
 #: The advisory lock every casemap write transaction holds (one writer at a time per database).
@@ -184,59 +181,18 @@ def connect(url: str, *, timeout: float) -> PgConnection:
     return PgConnection(raw, where=shown)
 
 
-class PgConnections:
+class PgConnections(ThreadConnections):
     """One connection to the server per thread, opened on first use (as ``cases._sqlite.ThreadConnections``)."""
 
     def __init__(self, url: str, *, timeout: float) -> None:
-        self.url, self.timeout = url, timeout
-        self._reset()
+        super().__init__(url, timeout=timeout)
+        self.url = url
 
-    def _reset(self) -> None:
-        self._pid = os.getpid()
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._open: list[tuple[weakref.ref[threading.Thread], PgConnection]] = []
+    def _usable(self, con: PgConnection) -> bool:
+        return not (con.raw.closed or con.raw.broken)
 
-    def get(self) -> PgConnection:
-        """This thread's connection."""
-        con = getattr(self._local, "con", None)
-        if con is not None and self._pid == os.getpid() and not (con.raw.closed or con.raw.broken):
-            return con
-        return self._connect()
-
-    def _connect(self) -> PgConnection:
-        if self._pid != os.getpid():
-            self._inherited = self._open  # the parent's: never used, never closed here
-            self._reset()
-        con = connect(self.url, timeout=self.timeout)
-        with self._lock:
-            live, ended = [], []
-            for ref, c in self._open:
-                thread = ref()
-                (live if thread is not None and thread.is_alive() else ended).append((ref, c))
-            self._open = [*live, (weakref.ref(threading.current_thread()), con)]
-        for _, c in ended:
-            c.close()
-        self._local.con = con
-        return con
-
-    def close(self) -> None:
-        """Close this thread's connection."""
-        con = getattr(self._local, "con", None)
-        if con is None:
-            return
-        self._local.con = None
-        with self._lock:
-            self._open = [(t, c) for t, c in self._open if c is not con]
-        con.close()
-
-    def close_all(self) -> None:
-        """Close every thread's connection."""
-        with self._lock:
-            cons, self._open = [c for _, c in self._open], []
-        self._local = threading.local()
-        for c in cons:
-            c.close()
+    def _open_one(self) -> PgConnection:
+        return connect(self.url, timeout=self.timeout)
 
 
 def begin_write(con: PgConnection) -> None:
