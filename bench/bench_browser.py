@@ -118,7 +118,47 @@ def _kind_filter(page, name: str):
     return act
 
 
+#: The picked case's id is on the map and its detail shown.
+PICKED = """(id) => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  const s = f && f.contentWindow.document.querySelector('.casemap-label.selected span');
+  return !!s && s.textContent === id &&
+    Array.from(document.querySelectorAll('h3')).some(h => h.textContent.startsWith(id + '（')); }"""
+#: Another case than ``prev`` is picked (cases overlap at 10,000: a click opens the topmost at that pixel).
+CLICKED = """(prev) => { const m = location.search.match(/case=([^&]+)/);
+  const id = m && decodeURIComponent(m[1]);
+  const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  const s = f && f.contentWindow.document.querySelector('.casemap-label.selected span');
+  return !!id && id !== prev && !!s && s.textContent === id &&
+    Array.from(document.querySelectorAll('h3')).some(h => h.textContent.startsWith(id + '（')); }"""
+
+
+def _one_run(page, url: str, out: dict[str, list[float]]) -> None:
+    page.set_default_timeout(120_000)
+    page.goto(f"{url}/map")
+    page.get_by_label("用户名").fill(USER)
+    page.get_by_label("密码").fill(PASSWORD)
+    out["打开地图页（登录后）"].append(_timed(page, lambda: page.get_by_role("button", name="登录").click(), READY))
+    for label, name in (("筛选：类型=采矿", "采矿"), ("筛选：清除", "")):
+        _mark_old(page)
+        out[label].append(_timed(page, _kind_filter(page, name), READY))
+    case = page.evaluate(MARKER)[0]
+
+    def pick() -> None:
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="案件（缩放到案件并显示详情）").click()
+        page.keyboard.type(case)
+        page.keyboard.press("Enter")
+
+    out["选择案件（缩放+详情）"].append(_timed(page, pick, PICKED, case))
+    page.wait_for_timeout(500)
+    _, x, y = page.evaluate(MARKER)
+    try:
+        out["单击地图上的案件"].append(_timed(page, lambda: page.mouse.click(x, y), CLICKED, case))
+    except TimeoutError:
+        out["单击地图上的案件"].append(float("inf"))
+
+
 def run(db: Path, repeat: int) -> dict[str, list[float]]:
+    """Median-ready timings of ``repeat`` sessions on a server running on ``db``."""
     from playwright.sync_api import sync_playwright
 
     proc, url = _serve(db)
@@ -129,39 +169,7 @@ def run(db: Path, repeat: int) -> dict[str, list[float]]:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
             for _ in range(repeat):
                 page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-                page.set_default_timeout(120_000)
-                page.goto(f"{url}/map")
-                page.get_by_label("用户名").fill(USER)
-                page.get_by_label("密码").fill(PASSWORD)
-                out["打开地图页（登录后）"].append(
-                    _timed(page, lambda: page.get_by_role("button", name="登录").click(), READY))
-                for label, name in (("筛选：类型=采矿", "采矿"), ("筛选：清除", "")):
-                    _mark_old(page)
-                    out[label].append(_timed(page, _kind_filter(page, name), READY))
-                other = page.evaluate(MARKER)[0]
-
-                def pick(cid=other):
-                    page.locator('[data-testid="stSelectbox"]').filter(has_text="案件（缩放到案件并显示详情）").click()
-                    page.keyboard.type(cid)
-                    page.keyboard.press("Enter")
-                done = """(id) => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
-                  const s = f && f.contentWindow.document.querySelector('.casemap-label.selected span');
-                  return !document.querySelector('[data-testid="stStatusWidget"]') && s && s.textContent === id &&
-                    Array.from(document.querySelectorAll('h3')).some(h => h.textContent.startsWith(id + '（')); }"""
-                out["选择案件（缩放+详情）"].append(_timed(page, pick, done, other))
-                page.wait_for_timeout(500)
-                cid, x, y = page.evaluate(MARKER)
-                # cases overlap at 10,000: the click opens the topmost case at that pixel, whichever it is
-                clicked = """(prev) => { const m = location.search.match(/case=([^&]+)/);
-                  const id = m && decodeURIComponent(m[1]);
-                  const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
-                  const s = f && f.contentWindow.document.querySelector('.casemap-label.selected span');
-                  return !!id && id !== prev && !!s && s.textContent === id &&
-                    Array.from(document.querySelectorAll('h3')).some(h => h.textContent.startsWith(id + '（')); }"""
-                try:
-                    out["单击地图上的案件"].append(_timed(page, lambda: page.mouse.click(x, y), clicked, other))
-                except TimeoutError:
-                    out["单击地图上的案件"].append(float("inf"))
+                _one_run(page, url, out)
                 page.close()
             browser.close()
     finally:

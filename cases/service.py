@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 
 import geopandas as gpd
 import pandas as pd
@@ -38,18 +39,20 @@ NO_TOWNSHIPS_NOTE = ("注意：未加载乡镇界线，乡镇核查已跳过（�
                      "统计按案件填报的乡镇；可用 load-townships 载入官方乡镇界线。")
 
 
-def app_store(path: str | os.PathLike | None = None) -> CaseStore:
+def app_store(path: str | os.PathLike | None = None, *,
+              fill: Callable[[CaseStore], object] = init_demo) -> CaseStore:
     """The app's store at ``path`` (or $CASEMAP_DB, or data/casemap.db).
 
     On the app's first run (no file there yet) a new store is created and filled with the demo
-    data; an existing file must be a casemap store (see ``open_store``).  A PostgreSQL store
-    (``postgresql://…``) is set up by ``init`` or ``migrate``, never filled with demo data here.
+    data by ``fill`` (in one transaction); an existing file must be a casemap store (see ``open_store``).
+    A PostgreSQL store (``postgresql://…``) is set up by ``init`` or ``migrate``, never filled with demo data here.
     """
     location = store_location(path)
     if isinstance(location, str) or location.exists():
         return open_store(location)
     store = open_store(path, create=True)
-    init_demo(store)
+    with store.transaction():
+        fill(store)
     return store
 
 

@@ -14,10 +14,12 @@ import streamlit as st
 
 from cases.accounts import Account
 from cases.assignment import current_townships
+from cases.demo import DEMO_USER, init_demo
 from cases.io.files import max_import_bytes
 from cases.permissions import GuardedStore, visible_cases
 from cases.service import app_store, check_store, row_names, store_cases, store_divisions, store_notes
 from cases.store import SQLiteStore, store_location
+from cases.triage.layers import load_demo_layers
 from geo.errors import CasemapError
 from geo.webmap.assets import AssetUrls, inline_assets, served_assets
 from geo.webmap.layers import GCJ02_WARNING, Basemap, basemaps
@@ -62,7 +64,13 @@ def db_path() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _cached_store(path: str, code: str) -> SQLiteStore:
-    return app_store(path)
+    return app_store(path, fill=_fill_demo)
+
+
+def _fill_demo(store) -> None:
+    """The first run's demo: cases, permits and the six demo reference layers (示例数据), as ``init-demo`` makes it."""
+    init_demo(store)
+    load_demo_layers(store, user=DEMO_USER)
 
 
 def _store(path: str) -> SQLiteStore:

@@ -19,7 +19,11 @@ from cases.output.casemap import (
     selection_group,
 )
 from cases.text import value_text
+from cases.triage.layers import stored_layers
+from cases.triage.triagemap import reference_layer
 from geo.checks import FLAGS
+from geo.errors import PermissionDeniedError
+from geo.webmap.photos import add_layer
 from ui import common, page_field, page_triage
 from ui.export_buttons import snapshot_download
 from ui.page_briefing import sheet_maker
@@ -74,6 +78,7 @@ def render() -> None:
         m = build_case_map(shown, checks=checks, townships=towns, permits=permits, county=county,
                            color_by=color_by, layers=layers, basemap=basemap, assets=common.map_assets())
         page_field.add_photo_layer(m, shown)  # 现场照片: camera icons, thumbnails, a line to the case when far
+        _add_reference_layers(m)  # 基本农田、耕地… (天上看), off until switched on in the layer control
         # the view (fitted in the browser, legend kept clear) and the picked case come in a group the shown
         # map takes without being redrawn: picking a case costs no new map
         group = selection_group(row if located else cases.iloc[:0], view=extent, max_zoom=16 if located else 17)
@@ -275,3 +280,17 @@ def _check_summary(r) -> None:
         st.caption("跨乡镇：" + "、".join(f"{t['name']} {t['area_mu']:.2f} 亩" for t in towns))
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _reference_frames(path: str, version: int, account_key: str) -> dict:
+    try:
+        return stored_layers(common.store())
+    except PermissionDeniedError:  # township accounts do not read the reference layers
+        return {}
+
+
+def _add_reference_layers(m) -> None:
+    """Add the loaded reference layers (基本农田、耕地、生态保护红线… 示例数据 where so) to map ``m``, switched off
+    and not clickable: the layer control lists them for the inspector to switch on."""
+    for kind, frame in _reference_frames(common.db_path(), common.version(), common.account_key()).items():
+        if len(frame):
+            add_layer(m, reference_layer(kind, frame, show=False, interactive=False))

@@ -24,14 +24,17 @@ LAYER_STYLES = {
 }
 
 
-def reference_layer(kind: str, frame: gpd.GeoDataFrame) -> VectorLayer:
-    """One reference layer as a switchable map layer (tooltip: kind and 批文号/备案号/name); for any folium map."""
+def reference_layer(kind: str, frame: gpd.GeoDataFrame, *, show: bool = True, interactive: bool = True) -> VectorLayer:
+    """One reference layer as a switchable map layer (tooltip: kind and 批文号/备案号/name); for any folium map.
+
+    On the case map: ``show=False`` (listed in the layer control, switched off) and ``interactive=False`` (it
+    lies over the cases and must not take their clicks)."""
     colour, fill = LAYER_STYLES[kind]
     f = lonlat(frame)
     tips = [f"{KINDS[kind]} {r}".strip() for r in f["ref"].astype(str)]
     return VectorLayer(encode_features(f.geometry.values, [{"s": 0, "t": t} for t in tips]),
                        [{"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": fill}],
-                       name=f"{KINDS[kind]}（参考图层）", canvas=len(f) > 1500)
+                       name=f"{KINDS[kind]}（参考图层）", canvas=len(f) > 1500, show=show, interactive=interactive)
 
 
 def build_triage_map(patches: gpd.GeoDataFrame, labels: Sequence[str], tips: Sequence[str], *,

@@ -33,6 +33,7 @@ def _open(page, url: str):
     log_in(page)
     frame = page.frame_locator(FRAME).first
     frame.locator(".leaflet-overlay-pane path").first.wait_for(timeout=90_000)
+    page.wait_for_timeout(1000)  # the app fits the view once more after 0.4 s (a phone's late layout)
     return frame
 
 

@@ -6,6 +6,7 @@ these tests listen the same way and press the mouse on the marker's pixel in hea
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -15,8 +16,6 @@ from geo.crs import STORAGE_CRS
 from geo.webmap.layers import VectorLayer, encode_features
 from geo.webmap.maps import CANVAS_THRESHOLD, base_map, township_layer
 from tests.geo.webmap.browser import open_map
-
-import geopandas as gpd
 
 #: Listen to clicks as streamlit-folium does (a handler on every layer; the tooltip of the source).
 LISTEN = """(name) => {
