@@ -18,6 +18,7 @@ from cases.store import (
     PostGISStore,
     SQLiteStore,
     copy_all,
+    copy_photos,
     default_db_path,
     open_store,
     store_exists,
@@ -51,9 +52,11 @@ def restore_store(source: str | os.PathLike, target: str | os.PathLike | None = 
     try:
         new = SQLiteStore(staged)  # migrates an older schema in the copy
         try:
-            return _replace(new, source, target, force=force)
+            saved = _replace(new, source, target, force=force)
         finally:
             new.close_all()
+        copy_photos(source, target)  # the backup's photos join the store's (named by content: none replaced)
+        return saved
     finally:
         for p in _with_sidecars(staged):
             p.unlink(missing_ok=True)
