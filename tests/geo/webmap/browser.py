@@ -45,32 +45,6 @@ _INSPECT = """(name) => {
 }"""
 
 
-def inspect_map(m: folium.Map, tmp_path: Path, *, zoom: int | None = None) -> dict:
-    """Render ``m`` with inlined assets into a file, open it in Chromium and run ``_INSPECT``."""
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    localize(m, inline_assets(lambda rel: (STATIC / rel).read_bytes()))
-    page_file = tmp_path / "map.html"
-    page_file.write_text(m.get_root().render(), encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 700})
-            page.goto(page_file.as_uri())
-            page.locator(".leaflet-overlay-pane path").first.wait_for(timeout=30_000)
-            if zoom is not None:
-                page.evaluate(f"(name) => window[name].setZoom({int(zoom)}, {{animate: false}})", m.get_name())
-            page.wait_for_timeout(300)
-            out = page.evaluate(_INSPECT, m.get_name())
-            page.wait_for_timeout(300)  # a broken image's onerror would have fired by now
-            out["xss"] = page.evaluate("() => window.__xss || 0")
-            out["imgs"] = page.evaluate("() => document.querySelectorAll('img').length")
-            return out
-        finally:
-            browser.close()
-
-
 @contextlib.contextmanager
 def open_map(m: folium.Map, tmp_path: Path, *, width: int = 1000, height: int = 700) -> Iterator:
     """Render ``m`` with inlined assets into a file and open it in Chromium; yields the Playwright page
@@ -90,3 +64,17 @@ def open_map(m: folium.Map, tmp_path: Path, *, width: int = 1000, height: int = 
             yield page
         finally:
             browser.close()
+
+
+def inspect_map(m: folium.Map, tmp_path: Path, *, zoom: int | None = None) -> dict:
+    """Render ``m`` with inlined assets into a file, open it in Chromium and run ``_INSPECT``."""
+    with open_map(m, tmp_path) as page:
+        page.locator(".leaflet-overlay-pane path").first.wait_for(timeout=30_000)
+        if zoom is not None:
+            page.evaluate(f"(name) => window[name].setZoom({int(zoom)}, {{animate: false}})", m.get_name())
+        page.wait_for_timeout(300)
+        out = page.evaluate(_INSPECT, m.get_name())
+        page.wait_for_timeout(300)  # a broken image's onerror would have fired by now
+        out["xss"] = page.evaluate("() => window.__xss || 0")
+        out["imgs"] = page.evaluate("() => document.querySelectorAll('img').length")
+        return out
