@@ -208,11 +208,15 @@ class _SQLStore:
     """What the SQLite and the PostgreSQL/PostGIS stores share: every reader and writer, in one SQL dialect.
 
     The SQL is SQLite's; the PostgreSQL connection translates it (``cases.sql.postgis``).  A backend supplies
-    ``_conns`` (one connection per thread), ``_begin`` (start a write transaction) and ``_wkb`` (geometry as
-    the database takes it)."""
+    ``_conns`` (one connection per thread) and ``_begin`` (start a write transaction).  Geometry is written as
+    plain WKB by both (a PostGIS ``geometry(Geometry, 4490)`` column gives it the column's SRID)."""
 
     path: Path | str
     _conns: Any
+
+    @staticmethod
+    def _wkb(geometry: Any) -> bytes | None:
+        return None if geometry is None else shapely.to_wkb(geometry)
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -592,10 +596,6 @@ class SQLiteStore(_SQLStore):
     def _begin(con: sqlite3.Connection) -> None:
         con.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout for another writer
 
-    @staticmethod
-    def _wkb(geometry: Any) -> bytes | None:
-        return None if geometry is None else shapely.to_wkb(geometry)
-
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees the store as it was at its start (whole-store copies);
@@ -692,10 +692,6 @@ class PostGISStore(_SQLStore):
     @staticmethod
     def _begin(con: postgis.PgConnection) -> None:
         postgis.begin_write(con)
-
-    @staticmethod
-    def _wkb(geometry: Any) -> bytes | None:
-        return None if geometry is None else postgis.with_srid(shapely.to_wkb(geometry))
 
     @contextmanager
     def snapshot(self) -> Iterator[postgis.PgConnection]:

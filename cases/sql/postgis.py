@@ -1,8 +1,9 @@
 """PostgreSQL/PostGIS plumbing of the store: server URLs, one connection per thread, the schema, errors in Chinese.
 
 The store's SQL is written once, for SQLite.  :class:`PgConnection` runs it on PostgreSQL: ``?``
-placeholders become ``%s``, the column ``user`` (a reserved word there) is quoted, WKB parameters get
-the storage SRID (4490) and geometry reads back as hex EWKB (``shapely.from_wkb`` takes both), and a lock wait that
+placeholders become ``%s``, the column ``user`` (a reserved word there) is quoted, plain WKB parameters
+take the storage SRID (4490) from the ``geometry(Geometry, 4490)`` columns themselves (PostGIS gives a geometry
+without an SRID its column's), and geometry reads back as hex EWKB (``shapely.from_wkb`` takes both), and a lock wait that
 outlasts the busy timeout becomes ``StoreError(BUSY_MESSAGE)`` as with SQLite.  Writers take one
 transaction-level advisory lock, so they run one at a time as SQLite's ``BEGIN IMMEDIATE`` makes them:
 a version checked inside a write transaction cannot change before it commits.
@@ -17,7 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
-import shapely
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 
@@ -34,7 +34,6 @@ _USER = re.compile(r'(?<!["\w.])user(?!["\w])')
 _CONNECT_TIMEOUT_S = 10
 #: The SRID of every geometry column (CGCS2000 lon/lat, as ``geo.crs.STORAGE_CRS``).
 STORAGE_SRID = 4490
-_EWKB_SRID_FLAG = 0x2000_0000
 
 
 def is_url(location: Any) -> bool:
@@ -84,35 +83,6 @@ def translate(sql: str) -> str:
     return "'".join(out)
 
 
-def with_srid(wkb: bytes, srid: int | None = None) -> bytes:
-    """Plain WKB as PostGIS EWKB carrying ``srid`` (default 4490): the store's geometry columns take CGCS2000
-    only, and the store's SQL passes plain WKB.  Anything else (EWKB, a photo's bytes) is returned unchanged."""
-    if not _is_plain_wkb(wkb):
-        return wkb
-    order = "little" if wkb[0] == 1 else "big"
-    kind = int.from_bytes(wkb[1:5], order)
-    return wkb[:1] + (kind | _EWKB_SRID_FLAG).to_bytes(4, order) + (srid or STORAGE_SRID).to_bytes(4, order) + wkb[5:]
-
-
-def _is_plain_wkb(data: bytes) -> bool:
-    """True if ``data`` is exactly one WKB geometry without an SRID (as ``shapely.to_wkb`` writes it)."""
-    if len(data) < 9 or data[0] not in (0, 1):
-        return False
-    kind = int.from_bytes(data[1:5], "little" if data[0] == 1 else "big")
-    if kind & _EWKB_SRID_FLAG or (kind & 0x0FFF_FFFF) % 1000 not in range(1, 8) or (kind & 0x0FFF_FFFF) >= 4000:
-        return False
-    geometry = shapely.from_wkb(data, on_invalid="ignore")
-    if geometry is None:
-        return False
-    dims = 3 if shapely.has_z(geometry) else 2
-    return shapely.to_wkb(geometry, byte_order=data[0], output_dimension=dims) == data
-
-
-def _params(params: Sequence) -> tuple:
-    """Parameters as psycopg sends them: WKB geometry (``bytes``) as EWKB in CGCS2000, other values as given."""
-    return tuple(with_srid(v) if isinstance(v, bytes) else v for v in params)
-
-
 class PgConnection:
     """A psycopg connection (autocommit; transactions explicit) that speaks the store's SQLite-flavoured SQL."""
 
@@ -125,12 +95,12 @@ class PgConnection:
 
     def execute(self, sql: str, params: Sequence | None = ()) -> psycopg.Cursor:
         with _errors(self.where):
-            return self.raw.execute(translate(sql), _params(params or ()))
+            return self.raw.execute(translate(sql), tuple(params or ()))
 
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> psycopg.Cursor:
         with _errors(self.where):
             cur = self.raw.cursor()
-            cur.executemany(translate(sql), [_params(r) for r in rows])
+            cur.executemany(translate(sql), [tuple(r) for r in rows])
             return cur
 
     def close(self) -> None:
