@@ -11,9 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import (
-    auth,
-    common,
+from ui import auth, common
+from ui.pages import (
     page_accounts,
     page_audit,
     page_briefing,

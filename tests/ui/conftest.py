@@ -62,7 +62,7 @@ def page_app(page: str, *, user: str | None = "测试管理员"):
     """An AppTest running one page module's render(), logged in as ``user`` ($CASEMAP_DB's store; None: not logged in)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_string(f"from ui import {page}\n{page}.render()\n", default_timeout=90)
+    at = AppTest.from_string(f"from ui.pages import {page}\n{page}.render()\n", default_timeout=90)
     if user is not None:
         at.session_state[KEY_TOKEN] = login_token(Path(os.environ["CASEMAP_DB"]), user)
     return at

@@ -11,7 +11,7 @@ from cases.accounts import get_account
 from cases.output.exports import export_name
 from cases.store import open_store
 from tests.ui.conftest import page_app
-from ui import page_import
+from ui.pages import page_import
 
 
 def _counting(monkeypatch) -> list[str]:

@@ -6,7 +6,7 @@ import pytest
 
 from cases.filters import CaseFilter
 from ui import common
-from ui.page_map import WHOLE_COUNTY, export_texts, view_township
+from ui.pages.page_map import WHOLE_COUNTY, export_texts, view_township
 
 
 def test_a_single_township_filter_is_the_township_shown():
@@ -43,7 +43,7 @@ def test_check_page_exports_a_pasted_parcel_with_its_outside_part(demo_db):
     from geo.checks import outside_parts
     from geo.crs import to_area_crs
     from tests.ui.conftest import page_app
-    from ui.page_check import _subject_frame
+    from ui.pages.page_check import _subject_frame
 
     at = page_app("page_check").run()
     at.radio(key="check_source").set_value("粘贴坐标").run()
@@ -97,7 +97,7 @@ def test_map_page_zoomed_to_a_case_offers_its_export(demo_db):
 def test_case_zoom_extent_holds_the_case_and_its_permit(demo_db):
     import shapely
 
-    from ui.page_map import NONE, _extent
+    from ui.pages.page_map import NONE, _extent
 
     s = common.raw_store()
     cases, permits = s.cases(), s.permits()

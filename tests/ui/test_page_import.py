@@ -6,7 +6,7 @@ from cases.store import SQLiteStore
 from tests.cases.ledger.test_corners import _permit_text
 from tests.cases.ledger_fixtures import EKOU, land_rows, square_wkt, write_township_ledger
 from tests.ui.conftest import page_app
-from ui.page_import import KEY_PERMIT_UPLOAD, KEY_UPLOAD
+from ui.pages.page_import import KEY_PERMIT_UPLOAD, KEY_UPLOAD
 
 
 def _ledger_bytes(tmp_path, rows=None) -> tuple[str, bytes]:

@@ -9,7 +9,7 @@ from cases.triage.patches import read_patches
 from cases.triage.rules import Rules
 from cases.triage.workflow import judge
 from tests.ui.conftest import page_app
-from ui.page_triage import KEY_LEDGER, KEY_PATCHES
+from ui.pages.page_triage import KEY_LEDGER, KEY_PATCHES
 
 
 def _judged(db):

@@ -8,7 +8,7 @@ from tests.ui.conftest import login_token, page_app
 from tests.ui.test_page_import import _ledger_bytes
 from ui import common
 from ui.auth import KEY_TOKEN
-from ui.page_import import KEY_UPLOAD
+from ui.pages.page_import import KEY_UPLOAD
 
 
 def _count(at) -> str:
@@ -18,7 +18,7 @@ def _count(at) -> str:
 #: The map page, or (while ``away`` is set) another page: its widgets are not drawn and Streamlit drops them.
 AWAY = """
 import streamlit as st
-from ui import page_map
+from ui.pages import page_map
 if st.session_state.get("away"):
     st.write("另一个页面")
 else:

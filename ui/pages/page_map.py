@@ -24,9 +24,10 @@ from cases.triage.triagemap import reference_layer
 from geo.checks import FLAGS
 from geo.errors import PermissionDeniedError
 from geo.webmap.photos import add_layer
-from ui import common, page_field, page_triage
+from ui import common
 from ui.export_buttons import snapshot_download
-from ui.page_briefing import sheet_maker
+from ui.pages import page_field, page_triage
+from ui.pages.page_briefing import sheet_maker
 
 WHOLE_COUNTY = "全县"
 MAP_KEY = "case_map"
