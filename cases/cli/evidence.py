@@ -93,7 +93,7 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     """Add ``attach`` and ``photos`` to the CLI."""
     a = sub.add_parser("attach", help="为案件添加现场照片（读取拍摄时间和卫星定位，计算与案件的距离）")
     a.add_argument("case_id", metavar="CASE_ID")
-    a.add_argument("photos", metavar="PHOTO", nargs="+", help="照片文件（JPEG、PNG，装有 pillow-heif 时也可 HEIC）")
+    a.add_argument("photos", metavar="PHOTO", nargs="+", help="照片文件（JPEG、PNG、HEIC）")
     a.add_argument("--note", metavar="TEXT", help="现场核查备注")
     a.add_argument("--propose-status", choices=STATUSES, metavar="STATUS",
                    help=f"建议的办理状态（记入审计记录，不直接修改案件）：{'、'.join(STATUSES)}")

@@ -74,7 +74,8 @@ def detect_kind(data: bytes) -> str | None:
     return None
 
 
-def _heif_opener() -> bool:
+def heif_opener() -> bool:
+    """Let Pillow open HEIC/HEIF (iPhone photos) where ``pillow-heif`` is installed; False where it is not."""
     try:
         from pillow_heif import register_heif_opener  # optional: reads HEIC where installed
     except ImportError:
@@ -85,7 +86,7 @@ def _heif_opener() -> bool:
 
 def _open(data: bytes, *, name: str, kind: str) -> Image.Image:
     """The decoded image; ValidationError for a damaged file or one too large to decode safely."""
-    if kind == "heic" and not _heif_opener():
+    if kind == "heic" and not heif_opener():
         raise ValidationError(f"照片「{name}」是 HEIC 格式，本机未安装读取 HEIC 的 pillow-heif；请安装"
                               "（python -m pip install pillow-heif），或在手机相机设置中选择“兼容性最佳”（JPEG）后重拍")
     try:

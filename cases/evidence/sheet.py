@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+from cases.evidence.images import heif_opener
 from cases.evidence.maplayer import photo_lines
 from cases.evidence.measure import max_distance_m
 from cases.evidence.storage import photo_bytes, photos_frame
@@ -47,7 +48,8 @@ def sheet_photos(store: CaseStore, case_id: str, *, limit: int = MAX_SHEET_PHOTO
 
 
 def _pixels(store: CaseStore, case_id: str, sha256: str) -> np.ndarray | None:
-    for thumb in (False, True):  # the photo itself; its thumbnail when that cannot be decoded here (HEIC)
+    heif_opener()  # a HEIC photo is decoded itself where pillow-heif is installed (a requirement)
+    for thumb in (False, True):  # the photo itself; its thumbnail when that cannot be decoded here
         try:
             with Image.open(io.BytesIO(photo_bytes(store, case_id, sha256, thumb=thumb))) as img:
                 img = ImageOps.exif_transpose(img).convert("RGB")
