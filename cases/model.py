@@ -114,6 +114,7 @@ LEDGER_FIELDS: tuple[LedgerField, ...] = (
     LedgerField("filing_date", "立案时间", "date", group="查处情况"),
     LedgerField("penalty", "处罚决定及执行情况", "text", group="查处情况"),
     LedgerField("fine_wan", "罚款（万元）", "float", group="查处情况"),
+    LedgerField("mined_value_wan", "开采矿产品价值（万元）", "float", (MINING,), group="查处情况"),
     LedgerField("criminal_persons", "追刑情况（人）", "int", group="查处情况"),
     LedgerField("accountability_persons", "追责情况（人）", "int", group="查处情况"),
     LedgerField("court_referral", "移送法院执行情况", "text", (LAND,), group="查处情况"),
@@ -164,6 +165,8 @@ class Case:
     filing_date: dt.date | None = None
     penalty: str = ""
     fine_wan: float = 0.0
+    #: 开采矿产品价值（万元）: the value of the minerals mined (采矿 only), checked against the referral threshold.
+    mined_value_wan: float | None = None
     criminal_persons: int = 0
     accountability_persons: int = 0
     court_referral: str = ""
@@ -270,7 +273,7 @@ def validate_case(case: Case, *, require_location: bool = True, townships: Colle
         errs.append(f"案件 {cid}：责任乡镇「{case.township}」不是{case.county or COUNTY}的乡镇，应为：{'、'.join(allowed)}")
     if case.status not in STATUSES:
         errs.append(f"案件 {cid}：办理状态「{case.status}」无效，应为：{' → '.join(STATUSES)}")
-    for name in ("area_mu_declared", "fine_wan", "criminal_persons", "accountability_persons"):
+    for name in ("area_mu_declared", "fine_wan", "mined_value_wan", "criminal_persons", "accountability_persons"):
         v = getattr(case, name)
         if v is not None and v == v and v < 0:
             errs.append(f"案件 {cid}：{FIELD_LABELS[name]}不能为负数（{v}）")
@@ -288,6 +291,8 @@ def validate_case(case: Case, *, require_location: bool = True, townships: Colle
         errs.append(f"案件 {cid}：几何图形无效（{shapely.is_valid_reason(g)}）")
     if case.kind == LAND and case.permit_no:
         errs.append(f"案件 {cid}：用地案件不应填写采矿许可证号")
+    if case.kind == LAND and case.mined_value_wan is not None and case.mined_value_wan == case.mined_value_wan:
+        errs.append(f"案件 {cid}：用地案件不应填写{FIELD_LABELS['mined_value_wan']}")
     return errs
 
 

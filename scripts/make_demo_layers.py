@@ -34,6 +34,16 @@ def _write(layer: str, geoms: list, **cols) -> None:
     print(f"{path.name}: {len(frame)} 个要素")
 
 
+def _other_farmland(land: gpd.GeoDataFrame) -> list:
+    """其他农用地 (林地、园地、草地…) under every 4th land case from the 4th: the whole case where it is 20 亩 or more
+    (its referral stays), the western half of the smaller ones (measured less than the upper bound)."""
+    out = []
+    for g in land.geometry.iloc[3::4]:
+        x0, y0, x1, y1 = g.envelope.buffer(80, join_style="mitre").bounds
+        out.append(box(x0, y0, x1 if g.area / M2_PER_MU >= 20 else (x0 + x1) / 2, y1))
+    return out
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     _, towns = load_shipped_boundaries()
@@ -46,6 +56,8 @@ def main() -> None:
     _write("basic_farmland", env[0::4], name=[f"基本农田保护片块{i + 1:02d}" for i in range(len(env[0::4]))])
     crop = env[1::4] + [shapely.buffer(g, 600) for g in env[0::4]]
     _write("cropland", crop, name=[f"耕地图斑{i + 1:03d}" for i in range(len(crop))])
+    other = _other_farmland(land)
+    _write("other_farmland", other, name=[f"其他农用地图斑{i + 1:02d}" for i in range(len(other))])
     mountain = [t.buffer(-1500) for t in towns.geometry.iloc[[1, 9]]]
     _write("eco_redline", mountain, name=["生态保护红线（示例一）", "生态保护红线（示例二）"])
     seat = towns.geometry.iloc[0].representative_point()

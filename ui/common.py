@@ -68,7 +68,7 @@ def _cached_store(path: str, code: str) -> SQLiteStore:
 
 
 def _fill_demo(store) -> None:
-    """The first run's demo: cases, permits and the six demo reference layers (示例数据), as ``init-demo`` makes it."""
+    """The first run's demo: cases, permits and the demo reference layers (示例数据), as ``init-demo`` makes it."""
     init_demo(store)
     load_demo_layers(store, user=DEMO_USER)
 

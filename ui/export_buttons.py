@@ -17,8 +17,10 @@ from cases.output.figures import producing_unit, save_figure
 from cases.output.fonts import font_family
 from cases.service import store_notes
 from cases.text import date_text
+from cases.triage.layers import layer_label, loaded_kinds
+from cases.triage.printstyle import print_layers
 from geo.checks import outside_parts
-from geo.errors import CasemapError
+from geo.errors import CasemapError, PermissionDeniedError
 from geo.printmap.snapshot import MapContent, snapshot_figure
 from ui import common
 
@@ -44,8 +46,10 @@ def snapshot_maker(content: MapContent, *, extent: tuple[float, float, float, fl
 
 
 def map_content(cases: gpd.GeoDataFrame, *, title: str, area_name: str = "代县全县",
-                focus: gpd.GeoSeries | None = None, highlight: str | None = None) -> MapContent:
-    """The snapshot content for ``cases`` with the app store's layers, notes and producing unit."""
+                focus: gpd.GeoSeries | None = None, highlight: str | None = None,
+                layers: tuple[str, ...] = ()) -> MapContent:
+    """The snapshot content for ``cases`` with the app store's layers, notes and producing unit; ``layers``: the
+    reference layers (kind codes) drawn under the cases, as ``snapshot --layer`` draws them."""
     path, ver = common.db_path(), common.version()
     county, towns, permits = common.load_layers(path, ver)
     store = common.store()
@@ -53,7 +57,23 @@ def map_content(cases: gpd.GeoDataFrame, *, title: str, area_name: str = "代县
                       area_name=area_name, date_text=_today(), unit=producing_unit(store),
                       notes=store_notes(store), outside=outside_parts(cases, permits, area_crs=county_of(store).area_crs),
                       focus=focus,
-                      highlight=highlight)
+                      highlight=highlight,
+                      backdrop=_backdrop(path, ver, common.account_key(), tuple(layers)) if layers else [])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _backdrop(path: str, version: int, account_key: str, kinds: tuple[str, ...]) -> list:
+    return print_layers(common.store(), kinds)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def reference_choices(path: str, version: int, account_key: str) -> dict[str, str]:
+    """The loaded reference layers the account may draw: kind → Chinese name (示例数据 noted); {} for accounts
+    that may not read them (township accounts)."""
+    try:
+        return {k: layer_label(k, demo) for k, demo in loaded_kinds(common.store()).items()}
+    except PermissionDeniedError:
+        return {}
 
 
 def _today() -> str:
@@ -64,6 +84,10 @@ def snapshot_download(cases_gdf_filtered: gpd.GeoDataFrame, extent: tuple[float,
                       title: str, key: str, *, area_name: str = "代县全县",
                       focus: gpd.GeoSeries | None = None, highlight: str | None = None) -> None:
     """Draw a 导出地图 popover with page options and PNG / PDF download buttons.
+
+    Its 叠加参考图层 picker lists the loaded reference layers the account may read (none for township
+    accounts, and then no picker); the chosen ones are drawn under the cases with a legend entry, as
+    ``python -m cases snapshot --layer`` draws them (:func:`cases.triage.printstyle.print_layers`).
 
     Parameters
     ----------
@@ -88,11 +112,14 @@ def snapshot_download(cases_gdf_filtered: gpd.GeoDataFrame, extent: tuple[float,
         size = c1.radio("纸张", ("A4", "A3"), key=f"{key}_size", horizontal=True)
         landscape = c2.radio("方向", ("横向", "纵向"), key=f"{key}_orient", horizontal=True) == "横向"
         dpi = st.select_slider("分辨率（dpi，仅 PNG）", DPI_CHOICES, value=150, key=f"{key}_dpi")
+        choices = reference_choices(common.db_path(), common.version(), common.account_key())
+        layers = st.multiselect("叠加参考图层", list(choices), format_func=choices.get, key=f"{key}_layers",
+                                placeholder="不叠加") if choices else []
         st.caption(f"导出当前显示的 {len(cases_gdf_filtered)} 个案件与当前范围；含图名、图例、比例尺、指北针、"
-                   "坐标系说明与制图单位。")
+                   "坐标系说明与制图单位" + ("；所选参考图层绘在案件之下并列入图例。" if layers else "。"))
         try:
             content = map_content(cases_gdf_filtered, title=title, area_name=area_name, focus=focus,
-                                  highlight=highlight)
+                                  highlight=highlight, layers=tuple(layers))
             b1, b2 = st.columns(2)
             for col, fmt in ((b1, "png"), (b2, "pdf")):
                 col.download_button(

@@ -78,8 +78,8 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     s.add_argument("--date", metavar="YYYY-MM-DD", help="图上日期（默认今天）")
     s.add_argument("--division", type=int, metavar="YEAR", help=DIVISION_HELP)
     s.add_argument("--layer", action="append", default=[], metavar="KIND",
-                   help="同时绘出参考图层（可重复）：basic_farmland、cropland、eco_redline、urban_boundary、approved_land、"
-                        "facility_ag 或中文名（须已用 load-layer 载入）")
+                   help="同时绘出参考图层（可重复）：basic_farmland、cropland、other_farmland、eco_redline、urban_boundary、"
+                        "approved_land、facility_ag 或中文名（须已用 load-layer 载入）")
     s.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_db(s)
     s.set_defaults(func=cmd_snapshot)

@@ -158,7 +158,7 @@ def _init_demo(store: CaseStore, *, force: bool) -> int:
             )
         backup = store.backup()
         print(f"已备份原案件库到 {backup}")
-    with store.transaction():  # the cases, permits and the six demo reference layers together, or nothing
+    with store.transaction():  # the cases, permits and the demo reference layers together, or nothing
         counts = init_demo(store)
         layers = load_demo_layers(store, user=DEMO_USER)  # so that the demo shows 涉嫌犯罪移送 too
     print(f"已在 {store.path} 生成示例数据：{counts['cases']} 个案件，{counts['permits']} 个采矿许可证，"

@@ -129,10 +129,11 @@ _TOWN_HEADERS = {"township": "乡镇", "cases_over": "达到移送标准案件",
 
 def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add this module's sub-commands to the CLI."""
-    ly = sub.add_parser("load-layer", help="载入参考图层（永久基本农田、耕地、生态保护红线、城镇开发边界、批准用地、设施农业备案），替换同类图层")
+    ly = sub.add_parser("load-layer", help=f"载入参考图层（{'、'.join(KINDS.values())}），替换同类图层；"
+                        "其他农用地（林地、园地、草地等）可选，未载入时其他农用地面积按上限估计")
     ly.add_argument("kind", metavar="KIND", nargs="?", help=f"图层类型：{_KIND_HELP}")
     ly.add_argument("file", metavar="FILE", nargs="?", help="图层文件（GeoPackage、Shapefile/.zip、GeoJSON、KML；须有坐标系）")
-    ly.add_argument("--demo", action="store_true", help="载入随程序提供的六个示例参考图层（示例数据，data/demo_layers/）")
+    ly.add_argument("--demo", action="store_true", help=f"载入随程序提供的 {len(KINDS)} 个示例参考图层（示例数据，data/demo_layers/）")
     ly.add_argument("--name-field", metavar="F", help="批文号/备案号/名称字段（默认按 批文号、备案号、name 等查找）")
     add_db(ly)
     ly.set_defaults(func=cmd_load_layer)

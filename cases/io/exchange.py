@@ -55,7 +55,7 @@ SHP_NAMES: dict[str, str] = {
     "filing_date": "filing_dat", "criminal_persons": "criminal", "accountability_persons": "accountab",
     "court_referral": "court_ref", "accept_county": "acc_county", "accept_city": "acc_city",
     "accept_province": "acc_prov", "is_compliant": "compliant", "is_accepted": "accepted", "is_closed": "closed",
-    "mining_method": "mining_met", "elev_bottom": "elev_bot",
+    "mining_method": "mining_met", "elev_bottom": "elev_bot", "mined_value_wan": "mined_wan",
 }
 SHP_BACK = {v: k for k, v in SHP_NAMES.items()}
 PERMIT_LABELS = {"permit_no": "采矿许可证号", "holder": "采矿权人", "mineral": "矿种", "valid_from": "有效期起",

@@ -55,7 +55,8 @@ EXTRA_COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
     ("location", "地点", (LAND, MINING)), ("area_mu_declared", "亩数", (LAND, MINING)),
     ("mineral", "矿种", (MINING,)), ("fine_wan", "罚款（万元）", (LAND, MINING)),
     ("accept_county", "县级验收", (MINING,)), ("accept_city", "市级验收", (MINING,)),
-    ("accept_province", "省级验收", (MINING,)), ("wkt", "坐标（WKT）", (LAND, MINING)),
+    ("accept_province", "省级验收", (MINING,)), ("mined_value_wan", "开采矿产品价值（万元）", (MINING,)),
+    ("wkt", "坐标（WKT）", (LAND, MINING)),
 ]
 
 _ALIASES_RAW: dict[str, tuple[str, ...]] = {
@@ -88,6 +89,7 @@ _ALIASES_RAW: dict[str, tuple[str, ...]] = {
     "area_mu_declared": ("亩数", "面积(亩)", "占地面积(亩)", "亩", "area_mu", "area_mu_declared"),
     "mineral": ("矿种", "开采矿种", "mineral"),
     "fine_wan": ("罚款(万元)", "罚款金额(万元)", "罚款", "fine_wan"),
+    "mined_value_wan": ("开采矿产品价值(万元)", "矿产品价值(万元)", "开采矿产品价值", "矿产品价值", "mined_value_wan"),
     "wkt": ("坐标(wkt)", "坐标", "wkt", "拐点坐标", "范围坐标", "geometry", "几何"),
     "lon": ("经度", "lon", "longitude", "x经度"),
     "lat": ("纬度", "lat", "latitude", "y纬度"),
@@ -100,8 +102,8 @@ _LEVELS = {"县级": "accept_county", "市级": "accept_city", "省级": "accept
 #: 附件3 prints 是否达标/是否验收/是否销号 beneath 县级/市级/省级: the lowest label is the question asked.
 _MINING_FLAGS = {"是否达标": "is_compliant", "是否验收": "is_accepted", "是否销号": "is_closed"}
 #: Columns whose value counts something per row: a vertical merge cannot be filled down.
-COUNT_FIELDS = {"seq", "case_id", "criminal_persons", "accountability_persons", "area_mu_declared", "fine_wan", "wkt",
-                "lon", "lat", "gk_x", "gk_y"}
+COUNT_FIELDS = {"seq", "case_id", "criminal_persons", "accountability_persons", "area_mu_declared", "fine_wan",
+                "mined_value_wan", "wkt", "lon", "lat", "gk_x", "gk_y"}
 _FOOTER = re.compile(r"^(填表说明|填报人|审核人|负责人|制表人)")
 
 

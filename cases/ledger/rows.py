@@ -39,6 +39,7 @@ from cases.ledger.values import (
     to_fine,
     to_int,
     to_kind,
+    to_mined_value,
     to_status,
     to_text,
     to_township,
@@ -51,6 +52,7 @@ from geo.errors import CRSError, GeometryError, LedgerCellError
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "seq": to_int, "filing_date": to_date, "found_date": to_date, "criminal_persons": to_count,
     "accountability_persons": to_count, "area_mu_declared": to_area, "fine_wan": to_fine, "category": to_category,
+    "mined_value_wan": to_mined_value,
     "township": to_township, "status": to_status, "kind": to_kind,
     **{f: to_bool for f in ("accept_county", "accept_city", "accept_province", "is_compliant", "is_accepted", "is_closed")},
 }

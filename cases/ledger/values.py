@@ -99,6 +99,22 @@ def to_fine(v: Any) -> float:
     return fine
 
 
+def to_mined_value(v: Any) -> float | None:
+    """开采矿产品价值（万元）: 12.5, "12.5万元", "125000元" (→ 12.5), "１２.５"; blank → None (not stated)."""
+    if blank(v):
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        value = float(v)
+    else:
+        m = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*(万元|万|元)?", unicodedata.normalize("NFKC", str(v)).strip())
+        if not m:
+            raise LedgerCellError(f"「{v}」不是开采矿产品价值，应填万元数（如 12.5），不知道时留空", value=v)
+        value = float(m[1]) / (10000.0 if m[2] == "元" else 1.0)
+    if value < 0:
+        raise LedgerCellError(f"开采矿产品价值不能为负数（{v}），应填万元数（如 12.5）", value=v)
+    return value
+
+
 def to_bool(v: Any) -> bool:
     """验收情况: 是/否 (also √/×, 1/0, 已/未); blank → 否."""
     if blank(v):

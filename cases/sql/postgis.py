@@ -235,6 +235,12 @@ def schema_statements(case_cols: list[tuple[str, str]], permit_cols: list[tuple[
     ]
 
 
+def add_case_column_statements(columns: list[tuple[str, str]]) -> list[str]:
+    """DDL adding case columns ((name, SQLite type) pairs) to ``cases`` and ``deleted_cases`` of an older store."""
+    return [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {_PG_TYPES[kind]}"
+            for table in ("cases", "deleted_cases") for name, kind in columns]
+
+
 #: Tables and functions of a casemap store on PostgreSQL (dropped together by ``migrate --force``).
 TABLES = ("meta", "cases", "permits", "boundaries", "audit", "users", "sessions", "deleted_cases", "photos")
 _PG_TYPES = {"TEXT": "TEXT", "INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION"}

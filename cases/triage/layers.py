@@ -1,4 +1,5 @@
-"""Reference layers (参考图层): 永久基本农田, 耕地, 生态保护红线, 城镇开发边界, 批准用地, 设施农业备案.
+"""Reference layers (参考图层): 永久基本农田, 耕地, 其他农用地 (optional), 生态保护红线, 城镇开发边界, 批准用地,
+设施农业备案.
 
 A layer is kept in the store's named boundary layers (key ``ref:<kind>``) through the public
 ``CaseStore.transaction``/``query`` methods, one row per feature: ``name`` is the feature's number,
@@ -26,15 +27,19 @@ from geo.crs import M2_PER_MU, STORAGE_CRS
 from geo.errors import PermissionDeniedError, RowErrors, ValidationError
 from geo.repair import polygonal_part
 
-#: Reference layer kinds → Chinese names, in display order.
+#: Reference layer kinds → Chinese names, in display order.  ``other_farmland`` (其他农用地: 林地、园地、草地等, one
+#: layer holding them all) is optional: without it the referral check bounds other farmland from above.
 KINDS: dict[str, str] = {
     "basic_farmland": "永久基本农田",
     "cropland": "耕地",
+    "other_farmland": "其他农用地",
     "eco_redline": "生态保护红线",
     "urban_boundary": "城镇开发边界",
     "approved_land": "批准用地",
     "facility_ag": "设施农业备案",
 }
+#: What the optional 其他农用地 layer holds (one layer for them all).
+OTHER_FARMLAND_HINT = "林地、园地、草地等"
 #: Other Chinese names accepted for a kind.
 ALIASES: dict[str, str] = {"基本农田": "basic_farmland", "红线": "eco_redline", "生态红线": "eco_redline",
                            "开发边界": "urban_boundary", "设施农业": "facility_ag", "批地": "approved_land"}
@@ -130,18 +135,33 @@ def stored_layer(store: CaseStore, kind: str) -> gpd.GeoDataFrame:
                                                    crs=STORAGE_CRS), crs=STORAGE_CRS)
 
 
-def stored_layers(store: CaseStore) -> dict[str, gpd.GeoDataFrame]:
-    """Every loaded reference layer (kind → frame), in :data:`KINDS` order.
+def loaded_kinds(store: CaseStore) -> dict[str, bool]:
+    """The kinds of the loaded reference layers → whether each is demo data (示例数据), in :data:`KINDS` order;
+    no geometry is read.
 
     PermissionDeniedError (Chinese) for an account that may not read them: the layers are read with the
     store's raw ``query``, which only county accounts may use.
     """
     try:
-        loaded = {r[0][len(KEY_PREFIX):] for r in store.query(
-            "SELECT DISTINCT layer FROM boundaries WHERE layer LIKE ?", (KEY_PREFIX + "%",))}
+        rows = store.query("SELECT layer, MAX(source) FROM boundaries WHERE layer LIKE ? GROUP BY layer",
+                           (KEY_PREFIX + "%",))
     except PermissionDeniedError as exc:
         raise PermissionDeniedError(f"参考图层（基本农田、耕地、批准用地等）仅领导组/县级账号可读：{exc}") from None
-    return {k: stored_layer(store, k) for k in KINDS if k in loaded}
+    demo = {r[0][len(KEY_PREFIX):]: bool(json.loads(r[1] or "{}").get("demo")) for r in rows}
+    return {k: demo[k] for k in KINDS if k in demo}
+
+
+def layer_label(kind: str, demo: bool) -> str:
+    """The Chinese name of ``kind`` as a map legend or a picker shows it: ``永久基本农田（示例数据）`` for demo data."""
+    return KINDS[kind] + ("（示例数据）" if demo else "")
+
+
+def stored_layers(store: CaseStore) -> dict[str, gpd.GeoDataFrame]:
+    """Every loaded reference layer (kind → frame), in :data:`KINDS` order.
+
+    PermissionDeniedError (Chinese) for an account that may not read them (see :func:`loaded_kinds`).
+    """
+    return {k: stored_layer(store, k) for k in loaded_kinds(store)}
 
 
 def permit_layer(store: CaseStore) -> gpd.GeoDataFrame:
@@ -170,6 +190,6 @@ def load_layer_file(store: CaseStore, kind: str, path: str | Path, *, user: str,
 
 
 def load_demo_layers(store: CaseStore, *, user: str) -> dict[str, int]:
-    """Load the six shipped demo layers (示例数据, data/demo_layers/<kind>.geojson): kind → feature count."""
+    """Load the shipped demo layers (示例数据, data/demo_layers/<kind>.geojson, one per kind): kind → feature count."""
     return {k: load_layer_file(store, k, DEMO_DIR / f"{k}.geojson", user=user, demo=True)
             for k in KINDS if (DEMO_DIR / f"{k}.geojson").exists()}

@@ -167,7 +167,7 @@ _COVER_TEXT = "、".join(KINDS.get(k, "采矿许可证") for k in COVERING)
 def _reasons(area_mu: np.ndarray, covered_mu: np.ndarray, share: np.ndarray, suggestion: np.ndarray,
              overlaps: dict[str, np.ndarray], rules: Rules) -> list[str]:
     """One Chinese sentence per patch with its numbers."""
-    hints = {k: KINDS[k] for k in ("basic_farmland", "cropland", "eco_redline") if k in overlaps}
+    hints = {k: KINDS[k] for k in ("basic_farmland", "cropland", "other_farmland", "eco_redline") if k in overlaps}
     out = []
     for i in range(len(area_mu)):  # text only
         head = (f"图斑面积 {area_mu[i]:.2f} 亩，{_COVER_TEXT}覆盖 {covered_mu[i]:.2f} 亩（{share[i]:.1%}）")

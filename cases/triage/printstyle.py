@@ -7,13 +7,14 @@ from collections.abc import Sequence
 import geopandas as gpd
 
 from cases.store import CaseStore
-from cases.triage.layers import KINDS, kind_of, stored_layer
+from cases.triage.layers import KINDS, kind_of, layer_label, stored_layer
 from geo.errors import ValidationError
 
 #: Print style of each reference layer (light fills under the cases, outlines in the layer's colour).
 PRINT_STYLES: dict[str, dict] = {
     "basic_farmland": {"facecolor": "#fff2b3", "edgecolor": "#d4a600", "linewidth": 0.4},
     "cropland": {"facecolor": "#e5f5d0", "edgecolor": "#8cb35a", "linewidth": 0.3},
+    "other_farmland": {"facecolor": "#dcefe9", "edgecolor": "#35978f", "linewidth": 0.3},
     "eco_redline": {"facecolor": "#d7eedc", "edgecolor": "#1b7837", "linewidth": 0.6, "hatch": "...."},
     "urban_boundary": {"facecolor": "none", "edgecolor": "#6a51a3", "linewidth": 1.0, "linestyle": (0, (6, 3))},
     "approved_land": {"facecolor": "#dbe9f6", "edgecolor": "#2171b5", "linewidth": 0.4},
@@ -31,6 +32,5 @@ def print_layers(store: CaseStore, kinds: Sequence[str]) -> list[tuple[str, gpd.
         frame = stored_layer(store, kind)
         if not len(frame):
             raise ValidationError(f"案件库中没有参考图层「{KINDS[kind]}」；请先用 python -m cases load-layer {kind} 文件 载入")
-        label = KINDS[kind] + ("（示例数据）" if bool(frame["demo"].any()) else "")
-        out.append((label, frame, PRINT_STYLES[kind]))
+        out.append((layer_label(kind, bool(frame["demo"].any())), frame, PRINT_STYLES[kind]))
     return out

@@ -19,7 +19,8 @@ from geo.webmap.maps import COUNTY_STYLE, base_map, finish, lonlat, outline_laye
 COLOURS = {"合法": "#1a9850", "疑似违法": "#d73027", "违法": "#a50026", "需核实": "#fdae61", "伪变化": "#999999"}
 #: Style of each reference layer (outline colour, fill).
 LAYER_STYLES = {
-    "basic_farmland": ("#e6ab02", 0.25), "cropland": ("#b5cf6b", 0.2), "eco_redline": ("#1b7837", 0.15),
+    "basic_farmland": ("#e6ab02", 0.25), "cropland": ("#b5cf6b", 0.2), "other_farmland": ("#35978f", 0.15),
+    "eco_redline": ("#1b7837", 0.15),
     "urban_boundary": ("#6a51a3", 0.05), "approved_land": ("#2171b5", 0.25), "facility_ag": ("#8c6d31", 0.25),
 }
 

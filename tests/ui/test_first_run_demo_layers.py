@@ -1,4 +1,4 @@
-"""The app's first-run demo store has the six demo reference layers (示例数据), as ``init-demo`` makes it, so the
+"""The app's first-run demo store has the demo reference layers (示例数据), as ``init-demo`` makes it, so the
 case map lists them and 乡镇统计 shows 涉嫌犯罪移送 from the start."""
 
 from __future__ import annotations

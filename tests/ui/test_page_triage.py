@@ -29,7 +29,8 @@ def test_demo_layers_are_listed_after_loading(demo_db):
     assert not at.exception
     assert any("已载入示例参考图层" in s.value for s in at.success)
     table = next(d.value for d in at.dataframe if "图层" in d.value.columns)
-    assert list(table["图层"]) == ["永久基本农田", "耕地", "生态保护红线", "城镇开发边界", "批准用地", "设施农业备案"]
+    assert list(table["图层"]) == ["永久基本农田", "耕地", "其他农用地", "生态保护红线", "城镇开发边界", "批准用地",
+                                 "设施农业备案"]
     assert set(table["示例数据"]) == {"是"}
 
 
@@ -90,3 +91,18 @@ def test_case_detail_on_the_map_names_the_referral_rule(demo_db):
     at.run()
     assert not at.exception
     assert any("涉嫌犯罪，应移送公安：非法占用永久基本农田" in e.value for e in at.error)
+
+
+def test_without_an_other_farmland_layer_the_page_says_the_measure_is_a_bound(demo_db):
+    from cases.triage.layers import load_layer_file
+
+    store = open_store(demo_db)
+    load_layer_file(store, "耕地", DEMO_DIR / "cropland.geojson", user="测试")
+    store.close_all()
+    at = page_app("page_triage").run()
+    assert not at.exception
+    assert "其他农用地（林地、园地、草地等，可选）" in at.selectbox(key="tri_kind").options
+    assert any("未载入其他农用地图层" in c.value and "按上限估计" in c.value for c in at.caption)
+    at.button(key="tri_demo").click().run()
+    assert not at.exception
+    assert not any("未载入其他农用地图层" in c.value for c in at.caption)

@@ -1,4 +1,5 @@
-"""Page: 案件管理 — add a case, edit fields and status, with validation, audit log and conflict check.
+"""Page: 案件管理 — add a case, edit fields and status, with validation, audit log and conflict check; the
+case's field photos are listed below its form (:func:`ui.pages.page_field.case_photos`).
 
 The edit form's widgets take their values from ``st.session_state`` only, set from the stored case when
 the form is (re)loaded: Streamlit sends a keyed widget's value to the browser only when the app sets it
@@ -31,6 +32,7 @@ from cases.model import (
 from geo.errors import CasemapError, ConflictError
 from ui import common
 from ui.geometry_input import geometry_input
+from ui.pages.page_field import case_photos
 
 #: Fields casemap keeps beside the ledger columns, editable on this page (kind and id are fixed).
 HEAD_FIELDS = (
@@ -41,6 +43,8 @@ HEAD_FIELDS = (
     LedgerField("permit_no", FIELD_LABELS["permit_no"], "text", ("mining",)),
 )
 LONG_TEXT = {"summary", "penalty", "handling", "remarks"}
+#: Number fields that cannot be negative in the widget itself (empty allowed), with the help shown beside them.
+NON_NEGATIVE = {"mined_value_wan": "单位：万元；不知道时留空（移送标准此时按基本情况等文字中写明的价值判断）"}
 ACTIONS = {"create": "新增", "update": "修改", "delete": "删除"}
 EDIT_PICK = "edit_case"
 
@@ -112,6 +116,8 @@ def _edit(user: str) -> None:
         if _save(s, case, values, editing, user) and not stale:  # changed between this page's read and the save
             _others_changes(s, case_id)
             st.button("重新载入（放弃未保存的修改）", key=f"reload_conflict_{case_id}", on_click=_reload, args=(case_id,))
+    st.subheader("现场照片")
+    case_photos(s, case_id)
     _audit(s, case_id)
     _delete(s, case, editing)
 
@@ -317,6 +323,8 @@ def _widget(f: LedgerField, value: Any, kind: str, *, key: str) -> Any:
         return st.checkbox(label, key=key)
     if f.type == "int":
         return st.number_input(label, value=None, step=1, key=key)
+    if f.type == "float" and f.name in NON_NEGATIVE:
+        return st.number_input(label, value=None, min_value=0.0, step=0.1, format="%.2f", key=key, help=NON_NEGATIVE[f.name])
     if f.type == "float":
         return st.number_input(label, value=None, step=0.1, format="%.2f", key=key)
     if f.name in LONG_TEXT:

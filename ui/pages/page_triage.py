@@ -15,7 +15,7 @@ from streamlit_folium import st_folium
 
 from cases.county import county_of
 from cases.triage.files import write_triage_xlsx
-from cases.triage.layers import KINDS, layer_summary, load_demo_layers, load_layer_file
+from cases.triage.layers import KINDS, OTHER_FARMLAND_HINT, layer_summary, load_demo_layers, load_layer_file
 from cases.triage.patches import read_patches
 from cases.triage.rules import SECTIONS, store_rules
 from cases.triage.triagemap import build_triage_map
@@ -78,11 +78,15 @@ def _layers(store) -> None:
                          hide_index=True, use_container_width=True)
         else:
             st.info("尚未载入参考图层。")
+        if info and "other_farmland" not in {i.kind for i in info}:
+            st.caption(f"未载入其他农用地图层（{OTHER_FARMLAND_HINT}，可选）：涉嫌犯罪移送标准中的其他农用地面积按上限估计"
+                       "（案件在永久基本农田、耕地、城镇开发边界、批准用地以外的部分）。")
 
 
 def _load_controls(store) -> None:
     c1, c2 = st.columns(2)
-    kind = c1.selectbox("图层类型", list(KINDS), format_func=KINDS.get, key="tri_kind")
+    kind = c1.selectbox("图层类型", list(KINDS), key="tri_kind",
+                        format_func=lambda k: KINDS[k] + (f"（{OTHER_FARMLAND_HINT}，可选）" if k == "other_farmland" else ""))
     field = c2.text_input("批文号/备案号/名称字段（可空）", key="tri_name_field")
     up = st.file_uploader("图层文件（须带坐标系）", type=GEO_TYPES, key="tri_layer_file")
     if st.button("载入图层（替换同类图层）", disabled=up is None, key="tri_load"):

@@ -167,7 +167,7 @@ def test_a_store_of_the_previous_schema_gets_the_photos_table(store):
     con.close()
     again = open_store(path)
     try:
-        assert again.get_meta("schema_version") == str(SCHEMA_VERSION) == "4"
+        assert again.get_meta("schema_version") == str(SCHEMA_VERSION) == "5"
         assert attach_photos(again, CASE, [("a.jpg", photo())]).added
     finally:
         again.close_all()

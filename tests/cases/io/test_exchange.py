@@ -146,3 +146,19 @@ class TestGeofileJoin:
         frame.set_crs(4490).to_file(tmp_path / "q.gpkg", engine="pyogrio")
         rep = import_ledger(store, write_township_ledger(tmp_path / "l.xlsx"), geometry=tmp_path / "q.gpkg", key="seq")
         assert store.get_case("YD-峨口镇-002").geometry.geom_type == "Point" and len(rep.added) == 3
+
+
+@pytest.mark.parametrize("suffix", ["shp.zip", "gpkg"])
+def test_mined_value_survives_a_geodata_round_trip(demo_copy, tmp_path, suffix):
+    """开采矿产品价值（万元）: a Shapefile keeps it as ``mined_wan`` (10 characters at most) and reads it back."""
+    case = demo_copy.get_case("CK-2019-001")
+    demo_copy.update_case("CK-2019-001", {"mined_value_wan": 12.5}, expected_version=case.version, user="甲")
+    path = tmp_path / f"out.{suffix}"
+    export_geodata(demo_copy, path)
+    if suffix == "shp.zip":
+        assert "mined_wan" in pyogrio.read_info(path, layer="cases_polygon")["fields"]
+    back = import_ledger(demo_copy, path, dry_run=True)
+    assert back.changed == {} and back.added == []
+    demo_copy.update_case("CK-2019-001", {"mined_value_wan": None}, expected_version=case.version + 1, user="甲")
+    again = import_ledger(demo_copy, path, dry_run=True)
+    assert list(again.changed) == ["CK-2019-001"]

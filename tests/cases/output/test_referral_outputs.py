@@ -51,7 +51,7 @@ def store(demo_db):
     s.close_all()
 
 
-def test_init_demo_loads_the_six_demo_layers(store, capsys, demo_db):
+def test_init_demo_loads_the_demo_layers(store, capsys, demo_db):
     assert list(stored_layers(store)) == list(LAYER_KINDS)
     assert main(["referrals", "--db", str(demo_db), "--format", "json"]) == 0
     rows = {r["case_id"]: r for r in json.loads(capsys.readouterr().out)}
