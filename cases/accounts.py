@@ -2,7 +2,8 @@
 
 Passwords are hashed with Argon2id (argon2-cffi); neither a password nor its hash ever leaves this
 module.  Five wrong passwords in a row lock an account for ``LOCK_MINUTES``.  A session is a random
-token whose SHA-256 is stored with its expiry; the token itself stays with the browser session.
+token whose SHA-256 is stored with its expiry; the token itself stays with the browser (its session and a
+cookie).
 Every login, failed login and account change is written to the audit log.
 """
 
@@ -220,6 +221,16 @@ def session_account(store: CaseStore, token: str | None, *, now: dt.datetime | N
     if not rows or rows[0][1] <= (now or _now()).isoformat():
         return None
     return get_account(store, rows[0][0])
+
+
+def session_seconds_left(store: CaseStore, token: str | None, *, now: dt.datetime | None = None) -> int:
+    """Whole seconds until a live session ends; 0 for no token or an expired or ended session."""
+    if not token:
+        return 0
+    rows = store.query("SELECT expires_at FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+    if not rows:
+        return 0
+    return max(0, int((dt.datetime.fromisoformat(rows[0][0]) - (now or _now())).total_seconds()))
 
 
 def end_session(store: CaseStore, token: str | None) -> None:

@@ -184,6 +184,8 @@ def make_cases(townships: gpd.GeoDataFrame, permits: list[Permit], rng: np.rando
             mineral = _MINERALS[(_MINERALS.index(p.mineral) + 2) % len(_MINERALS)]
         mu = 0.0 if geom.geom_type == "Point" else geom.area / M2_PER_MU
         rec = _common(rng, "mining", category, town, i, mu or float(rng.uniform(1, 5)), mineral)
+        if role in (3, 6):  # mined outside or without a permit: the value assessed (万元; no draw, the rest unchanged)
+            rec["mined_value_wan"] = round(mu * 0.3, 1)
         out.append(Case(case_id=f"CK-2019-{i + 1:03d}", permit_no=permit_no, geometry=geom, **rec))
     return out
 

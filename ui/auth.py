@@ -1,8 +1,9 @@
 """Login: the login form (用户名/密码/登录), the first administrator on the server itself, logout.
 
 Who may do what is decided in the domain (``cases.permissions``); this module only finds out who
-is at the keyboard.  The session token lives in this browser session's state; the store keeps its
-hash and expiry (``cases.accounts``).
+is at the keyboard.  The session token lives in this browser session's state and in a cookie
+(``ui.login_cookie``), so a reload, a bookmark or a second tab stays logged in for the session's life;
+the store keeps its hash and expiry (``cases.accounts``) and alone says who the token belongs to.
 """
 
 from __future__ import annotations
@@ -14,14 +15,27 @@ from cases.accounts import Account
 from cases.county import county_of
 from cases.store import CaseStore
 from geo.errors import AuthenticationError, ValidationError
+from ui import login_cookie
 
 #: session_state key of this browser session's login token.
 KEY_TOKEN = "auth_token"
+#: session_state key of what the browser's cookie still needs: ("write" | "remove", token).
+KEY_COOKIE = "auth_cookie"
 
 
 def current_account(store: CaseStore) -> Account | None:
-    """The logged-in account of this browser session, or None (not logged in, expired, disabled)."""
-    return accounts.session_account(store, st.session_state.get(KEY_TOKEN))
+    """The logged-in account of this browser session, or None (not logged in, expired, disabled).
+
+    A new browser session (a reload, a bookmark, a second tab) takes the token of the browser's cookie
+    when the store says its session is live; any other cookie is ignored.
+    """
+    found = accounts.session_account(store, st.session_state.get(KEY_TOKEN))
+    if found is None and KEY_TOKEN not in st.session_state:
+        cookie = login_cookie.browser_token()
+        found = accounts.session_account(store, cookie)
+        if found is not None:
+            st.session_state[KEY_TOKEN] = cookie
+    return found
 
 
 def is_local_browser() -> bool:
@@ -31,6 +45,7 @@ def is_local_browser() -> bool:
 
 def login_page(store: CaseStore) -> None:
     """The login form; on the app's first run, the first administrator (only on the server itself)."""
+    _forget_cookie(store)
     st.header(f"{county_of(store).name}用地用矿执法案件地图")
     if not accounts.has_accounts(store):
         _first_administrator(store)
@@ -45,8 +60,7 @@ def login_page(store: CaseStore) -> None:
         except AuthenticationError as exc:
             st.error(str(exc), icon=":material/block:")
             return
-        st.session_state[KEY_TOKEN] = accounts.start_session(store, account)
-        st.rerun()
+        _start_session(store, account)
     st.caption(f"登录后 {accounts.SESSION_HOURS} 小时内有效；连续 {accounts.MAX_FAILED_LOGINS} 次密码错误将锁定账号 "
                f"{accounts.LOCK_MINUTES} 分钟。忘记密码请联系管理员。")
 
@@ -72,13 +86,34 @@ def _first_administrator(store: CaseStore) -> None:
         except (AuthenticationError, ValidationError) as exc:
             st.error(str(exc), icon=":material/block:")
             return
-        st.session_state[KEY_TOKEN] = accounts.start_session(store, account)
-        st.rerun()
+        _start_session(store, account)
+
+
+def _start_session(store: CaseStore, account: Account) -> None:
+    token = accounts.start_session(store, account)
+    st.session_state[KEY_TOKEN] = token
+    st.session_state[KEY_COOKIE] = ("write", token)
+    st.rerun()
+
+
+def _forget_cookie(store: CaseStore) -> None:
+    """On the login form: the browser drops a cookie whose session is over (logged out, expired, revoked)."""
+    action, token = st.session_state.pop(KEY_COOKIE, (None, None))
+    stale = token if action == "remove" else login_cookie.browser_token()
+    if stale and accounts.session_account(store, stale) is None:
+        login_cookie.remove(stale)
 
 
 def sidebar_account(store: CaseStore, account: Account) -> None:
-    """Who is logged in, and 退出登录."""
+    """Who is logged in, and 退出登录 (which ends the session in the store and removes the cookie)."""
+    token = st.session_state.get(KEY_TOKEN)
+    if st.session_state.get(KEY_COOKIE) == ("write", token):  # the first run after logging in
+        with st.sidebar:
+            login_cookie.write(token, max_age_s=accounts.session_seconds_left(store, token))
+        del st.session_state[KEY_COOKIE]
     st.sidebar.caption(f"当前用户：{account.label}")
     if st.sidebar.button("退出登录", key="logout"):
-        accounts.end_session(store, st.session_state.pop(KEY_TOKEN, None))
+        token = st.session_state.pop(KEY_TOKEN, None)
+        accounts.end_session(store, token)
+        st.session_state[KEY_COOKIE] = ("remove", token)
         st.rerun()

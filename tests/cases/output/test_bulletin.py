@@ -242,7 +242,7 @@ class TestFiles:
         text = "\n".join(p.text for p in doc.paragraphs)
         cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
         for piece in (TITLE, "第 13 期", "2019年12月15日", "一、工作阶段", "二、总体进展", "三、全县案件分布图",
-                      "四、逾期未完成事项", "五、本期变化", "2019年11月30日至2019年12月15日", "删除案件 1 起",
+                      "四、逾期未完成事项", "五、涉嫌犯罪移送", "六、本期变化", "2019年11月30日至2019年12月15日", "删除案件 1 起",
                       f"全县共排查发现非法违法用地用矿案件 {len(bl.case_ids)} 起", "本期删除案件（1）",
                       "示例数据", "乡镇界线为示意"):
             assert piece in text, piece
@@ -251,8 +251,9 @@ class TestFiles:
             assert piece in cells, piece
         assert ch["n2"] not in cells
         assert len(doc.inline_shapes) == 1  # the county overview map
-        headings = [p for p in doc.paragraphs if p.text[:2] in ("一、", "二、", "三、", "四、", "五、")]
-        assert len(headings) == 5 and all(p.paragraph_format.keep_with_next for p in headings)
+        # 五、涉嫌犯罪移送: the demo mining cases whose 开采矿产品价值 reaches 10 万元 (no reference layers needed)
+        headings = [p for p in doc.paragraphs if p.text[:2] in ("一、", "二、", "三、", "四、", "五、", "六、")]
+        assert len(headings) == 6 and all(p.paragraph_format.keep_with_next for p in headings)
 
     def test_pdf_pages_and_text(self, demo, tmp_path, capsys):
         out = tmp_path / "tb.pdf"
@@ -263,7 +264,7 @@ class TestFiles:
         text = "\n".join(p.extract_text() for p in reader.pages)
         assert n >= 2
         for piece in (TITLE, "第三阶段：查处整改", "排查发现", "雁门关乡", "全县共排查发现非法违法用地用矿案件 33 起",
-                      "新增案件", f"第 1 页，共 {n} 页", "五、本期变化"):
+                      "新增案件", f"第 1 页，共 {n} 页", "五、涉嫌犯罪移送", "六、本期变化"):
             assert piece in text, piece
 
     @pytest.mark.parametrize(("args", "message"), [

@@ -2,7 +2,8 @@
 乡镇统计 workbook and the bulletin show which rule fired and the numbers (issue 12).
 
 The demo case YD-2019-049 (聂营镇) holds 20.56 亩 of the demo 永久基本农田 (threshold 5 亩, no 追刑 recorded);
-36 demo cases reach a threshold, 5 of them with 追刑 persons recorded (5 persons).
+40 demo cases reach a threshold (4 of them mining cases by their 开采矿产品价值 17.6 万元), 6 of them with 追刑
+persons recorded (6 persons).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def test_init_demo_loads_the_demo_layers(store, capsys, demo_db):
     assert list(stored_layers(store)) == list(LAYER_KINDS)
     assert main(["referrals", "--db", str(demo_db), "--format", "json"]) == 0
     rows = {r["case_id"]: r for r in json.loads(capsys.readouterr().out)}
-    assert len(rows) == 36
+    assert len(rows) == 40
+    assert rows["CK-2019-004"]["rules"][0]["value"] == 17.6
     assert rows["YD-2019-049"]["township"] == "聂营镇"
 
 
@@ -90,10 +92,10 @@ class TestStatistics:
                               notes=store_notes(store), referral=ref, referral_table=table)
         ws = openpyxl.load_workbook(io.BytesIO(book))[REFERRAL_SHEET]
         rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r[0]}
-        assert rows["聂营镇"][:5] == ("聂营镇", 3, 0, 3, 0)
-        assert rows["合计"][:5] == ("合计", 36, 5, 31, 5)
+        assert rows["聂营镇"][:5] == ("聂营镇", 4, 0, 4, 0)
+        assert rows["合计"][:5] == ("合计", 40, 6, 34, 6)
         assert rows["YD-2019-049"] == ("YD-2019-049", "聂营镇", "用地", rows["YD-2019-049"][3], RULE_049, 0)
-        assert any("36 起案件达到标准" in str(r[0]) for r in rows.values())
+        assert any("40 起案件达到标准" in str(r[0]) for r in rows.values())
 
     def test_stats_json_keys_are_unchanged(self, demo_db, capsys):
         assert main(["stats", "--db", str(demo_db), "--format", "json"]) == 0
@@ -105,7 +107,7 @@ class TestStatistics:
 class TestBulletin:
     def test_bulletin_lists_the_cases_over_a_threshold_as_of_its_day(self, store):
         b = build_bulletin(store, day=dt.date(2019, 7, 15), with_map=False)
-        assert "12 起案件达到标准" in b.referral_text
+        assert "14 起案件达到标准" in b.referral_text
         row = b.referrals.set_index("案件编号").loc["YD-2019-049"]
         assert row["触发的规则与数字"] == RULE_049 and row["乡镇"] == "聂营镇"
         items = blocks(b)

@@ -108,7 +108,7 @@ class TestLoadAndDemo:
         assert ref.loc["YD-2019-052", "cropland_mu"] == pytest.approx(1.97, abs=0.01)
         assert ref.loc["YD-2019-052", "other_farmland_mu"] < 13.27 - 1.97
         assert not ref["text"].str.contains("按上限估计").any()
-        assert int(ref["fired"].map(bool).sum()) == 36
+        assert int(ref["fired"].map(bool).sum()) == 40
 
     def test_printed_map_draws_it_with_a_legend_label(self, demo_copy):
         load_demo_layers(demo_copy, user="测试")
