@@ -234,7 +234,10 @@ def session_seconds_left(store: CaseStore, token: str | None, *, now: dt.datetim
 
 
 def end_session(store: CaseStore, token: str | None) -> None:
-    """Log out: forget the session."""
+    """Log out: forget the session; the audit log records who logged out (an unknown or ended token: nothing)."""
     if token:
         with store.transaction() as con:
+            rows = con.execute("SELECT user FROM sessions WHERE token_hash = ?", (_token_hash(token),)).fetchall()
             con.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+            if rows:
+                audit.append(con, [(_now().isoformat(), rows[0][0], None, "logout", None, None, None)])

@@ -101,3 +101,15 @@ def test_password_change_unlocks_and_is_audited(store):
     rows = store.audit()
     assert ("管理员", "user_passwd") in set(zip(rows["user"], rows["action"]))
     assert store.audit_problems() == []
+
+
+def test_logout_ends_the_session_and_is_audited_once(store):
+    acc = accounts.add_user(store, "赵六", role="county", password="right-password", by="管理员")
+    token = accounts.start_session(store, acc)
+    accounts.end_session(store, token)
+    assert accounts.session_account(store, token) is None
+    accounts.end_session(store, token)  # ended already (a second tab): nothing more is written
+    accounts.end_session(store, "forged-token")
+    rows = store.audit()
+    assert list(zip(rows["user"], rows["action"])).count(("赵六", "logout")) == 1
+    assert store.audit_problems() == []

@@ -11,7 +11,7 @@ from geo.errors import CasemapError
 from ui import common
 
 ACTIONS = {"create": "新增案件", "update": "修改", "delete": "删除案件", "permits": "导入许可证", "clear": "清空", "login": "登录",
-           "login_failed": "登录失败", "user_add": "新增账号", "user_passwd": "修改密码", "user_disable": "停用账号",
+           "logout": "退出登录", "login_failed": "登录失败", "user_add": "新增账号", "user_passwd": "修改密码", "user_disable": "停用账号",
            "import": "导入台账", "restore": "恢复案件库", "boundaries:township": "替换乡镇界线", "boundaries:county": "替换县界",
            **{f"layer:{k}": f"载入参考图层（{v}）" for k, v in KINDS.items()}, "patches": "保存卫片图斑核实结论",
            "rules": "更换研判与移送规则", "photo": "添加现场照片", "status_proposal": "现场核查建议状态"}
