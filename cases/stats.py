@@ -11,7 +11,8 @@ import shapely
 from pyproj import CRS
 
 from cases.model import CATEGORIES, CLOSED_STATUS, RECTIFIED_STATUSES
-from geo.crs import M2_PER_MU, require_crs, zone_crs
+from cases.store import AREA_CHECK, AREA_COLUMN, AREA_CRS_ATTR
+from geo.crs import M2_PER_MU, STORAGE_CRS, require_crs, zone_crs
 from geo.projection import projected_area
 
 TOTAL = "合计"
@@ -37,19 +38,39 @@ def case_area_mu(cases: gpd.GeoDataFrame, *, area_crs: CRS | None = None) -> np.
     """Area of each case in 亩: from the polygon, or the declared 亩数 for a point or a case not yet located.
 
     Polygons are measured in ``area_crs`` (the store's county's, ``county_of(store).area_crs``; default
-    代县's zone 38).
+    代县's zone 38).  A frame read from a store carries each polygon's area as measured when it was saved
+    (:mod:`cases.store._areas`); it is taken where it is of ``area_crs`` and the geometry is still the one it
+    was measured from (same lon/lat planar area, to the bit), and every other polygon is measured here: the
+    numbers are those of ``GeoSeries.to_crs(area_crs).area`` either way.
     """
     if len(cases) == 0:
         return np.zeros(0)
     require_crs(cases)
+    target = zone_crs() if area_crs is None else area_crs
     geoms = np.asarray(cases.geometry.values)
     poly = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon; points and 未定位 use 亩数
-    area = np.zeros(len(cases))
-    # only the polygons are projected (in threads; the numbers of GeoSeries.to_crs(...).area)
-    area[poly] = projected_area(geoms[poly], cases.crs, zone_crs() if area_crs is None else area_crs)
+    area = _stored_m2(cases, geoms, poly, target)
+    todo = poly & np.isnan(area)
+    # only the polygons without a usable stored area are projected (in threads)
+    area[todo] = projected_area(geoms[todo], cases.crs, target)
     declared = pd.to_numeric(cases.get("area_mu_declared"), errors="coerce")
     declared = declared.fillna(0.0).to_numpy() if declared is not None else np.zeros(len(cases))
     return np.where(poly, area / M2_PER_MU, declared)
+
+
+def _stored_m2(cases: gpd.GeoDataFrame, geoms: np.ndarray, poly: np.ndarray, target: CRS) -> np.ndarray:
+    """The stored area (m²) of each polygon of ``cases`` that may be used for ``target``, NaN elsewhere."""
+    out = np.full(len(cases), np.nan)
+    stored_crs = cases.attrs.get(AREA_CRS_ATTR)
+    if (AREA_COLUMN not in cases.columns or AREA_CHECK not in cases.columns or not stored_crs
+            or not CRS.from_user_input(cases.crs).equals(STORAGE_CRS) or not CRS.from_user_input(stored_crs).equals(target)):
+        return out
+    stored = pd.to_numeric(cases[AREA_COLUMN], errors="coerce").to_numpy(dtype=float)
+    check = pd.to_numeric(cases[AREA_CHECK], errors="coerce").to_numpy(dtype=float)
+    at = np.flatnonzero(poly & ~np.isnan(stored))
+    same = shapely.area(geoms[at]) == check[at]  # a replaced geometry (a replayed past day) is measured again
+    out[at[same]] = stored[at[same]]
+    return out
 
 
 def township_stats(cases: gpd.GeoDataFrame, *, townships: Sequence[str], area_crs: CRS | None = None) -> pd.DataFrame:

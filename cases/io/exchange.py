@@ -45,6 +45,7 @@ from cases.io.photo_exchange import (
     photos_layer,
 )
 from cases.model import CATEGORY_SHORT, FIELD_LABELS, KINDS, LAND, MINING, township_option
+from cases.store import AREA_CHECK, AREA_COLUMN
 from geo.crs import STORAGE_CRS
 from geo.errors import LedgerFormatError
 
@@ -122,6 +123,7 @@ def export_geodata(store, path: str | os.PathLike, *, township: str | None = Non
     path = Path(path)
     fmt = output_format(path)
     cases, permits = select(store, township=township)
+    cases = cases.drop(columns=[AREA_COLUMN, AREA_CHECK], errors="ignore")  # the store's own bookkeeping
     notes: list[str] = []
     if township:
         translated = shown_name(store, township_option(township))[1]

@@ -29,7 +29,7 @@ from cases.ledger.layout import (
     normalise_label,
 )
 from cases.ledger.read import Grid, read_workbook
-from cases.ledger.rows import LedgerRow, RowResult, case_id_for, row_to_case
+from cases.ledger.rows import LedgerRow, RowResult, case_id_for, lonlat_points, row_to_case
 from cases.ledger.values import blank, to_text, to_township, township_in
 from cases.model import FIELD_LABELS, KINDS, Case, case_diff
 from cases.store import CaseStore
@@ -148,8 +148,10 @@ def read_ledger(path: str | os.PathLike, *, kind: str | None = None, geometry: s
         rows += _rows(grid, lay, sheet_kind, parsed, geom_sheet)
     _attach_geofile(rows, geo_by_key, parsed)
     _check_duplicates(rows, parsed)
+    points = lonlat_points(rows, county=county, division=division)  # the sheet's 经度/纬度 checked at once
     for i, row in enumerate(rows):
-        parsed.results.append((row, row_to_case(row, existing=existing, county=county, division=division)))
+        parsed.results.append((row, row_to_case(row, existing=existing, county=county, division=division,
+                                                point=points[i])))
         if i % 20 == 0:
             tick(0.1 + 0.8 * i / max(len(rows), 1), f"解析第 {row.row} 行")
     _check_duplicate_ids(parsed)

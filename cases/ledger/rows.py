@@ -31,6 +31,7 @@ from cases.ledger.summary import extract_facts, extract_fine_wan
 from cases.ledger.values import (
     blank,
     lonlat_point,
+    lonlat_points_in,
     to_area,
     to_bool,
     to_category,
@@ -138,11 +139,26 @@ def next_seq(cases: pd.DataFrame, *, kind: str, township: str) -> int:
     return int(seqs.max()) + 1 if len(seqs) else 1
 
 
+def lonlat_points(rows: list[LedgerRow], *, county: shapely.Geometry | None,
+                  division: County = DAIXIAN) -> list[shapely.Geometry | None]:
+    """Each row located by 经度/纬度 (no 坐标 cell): its point, checked for the whole sheet at once where it passes
+    every check (:func:`cases.ledger.values.lonlat_points_in`); None for every other row (checked one by one)."""
+    out: list[shapely.Geometry | None] = [None] * len(rows)
+    at = [i for i, r in enumerate(rows)
+          if blank(r.values.get("wkt")) and not (blank(r.values.get("lon")) and blank(r.values.get("lat")))]
+    points = lonlat_points_in([rows[i].values.get("lon") for i in at], [rows[i].values.get("lat") for i in at],
+                              county=county, division=division)
+    for i, point in zip(at, points):
+        out[i] = point
+    return out
+
+
 def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], county: shapely.Geometry | None,
-                division: County = DAIXIAN) -> RowResult:
+                division: County = DAIXIAN, point: shapely.Geometry | None = None) -> RowResult:
     """Build the Case of one ledger row; collect every error of the row instead of stopping at the first.
 
-    Coordinates are read in the zone and box of ``division`` (the store's county, default 代县).
+    Coordinates are read in the zone and box of ``division`` (the store's county, default 代县).  ``point``: the
+    row's 经度/纬度 point already checked with its sheet (:func:`lonlat_points`), else None.
     """
     res = RowResult(None)
     v: dict[str, Any] = {}
@@ -172,7 +188,7 @@ def row_to_case(row: LedgerRow, *, existing: Callable[[str], Case | None], count
         township = old.township
     if township is None:
         res.errors.append(f"{row.where('township')}：无法确定责任乡镇；请填写“责任乡镇”列，或在填报单位中写明乡镇")
-    geom, gnotes = _geometry(row, res, old, county, division)
+    geom, gnotes = _geometry(row, res, old, county, division, point)
     if old is not None and same_geometry(old.geometry, geom):
         geom = old.geometry  # vertex order or 1e-7° rounding of an exchange format is no change
     if res.errors:
@@ -248,7 +264,7 @@ def _number(value, axis: str) -> float:
 
 
 def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county,
-              division: County = DAIXIAN) -> tuple[shapely.Geometry | None, list[str]]:
+              division: County = DAIXIAN, point: shapely.Geometry | None = None) -> tuple[shapely.Geometry | None, list[str]]:
     vals = row.values
     geom, notes, src = None, [], ""
     try:
@@ -257,6 +273,8 @@ def _geometry(row: LedgerRow, res: RowResult, old: Case | None, county,
             geom, notes = parse_geometry_cell(vals["wkt"], label=f"第 {row.row} 行", division=division)
         elif not blank(vals.get("lon")) or not blank(vals.get("lat")):
             src = "lon"
+            if point is not None:  # checked with its sheet: in the box and touching the outline, no note
+                return point, []
             geom = lonlat_point(vals.get("lon"), vals.get("lat"), division=division)
         elif not blank(vals.get("gk_x")) and not blank(vals.get("gk_y")):
             src = "gk_x"

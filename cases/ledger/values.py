@@ -7,13 +7,14 @@ import re
 import unicodedata
 from typing import Any
 
+import numpy as np
 import shapely
 
 from cases.county import DAIXIAN, County
 from cases.ledger.summary import extract_fine_wan, parse_area_mu
 from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, STATUSES, known_townships, parse_date, township_name
 from cases.text import value_text
-from geo.crs import diagnose_lonlat
+from geo.crs import LONLAT, classify_pairs, diagnose_lonlat
 from geo.errors import LedgerCellError, ValidationError
 
 _TRUE = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "已", "已验收", "达标", "已达标", "已销号", "通过", "合格"}
@@ -209,10 +210,48 @@ def lonlat_point(lon: Any, lat: Any, *, division: County = DAIXIAN) -> shapely.G
     :func:`geo.crs.classify_pairs`.
     """
     try:
-        x, y = float(unicodedata.normalize("NFKC", to_text(lon))), float(unicodedata.normalize("NFKC", to_text(lat)))
+        x, y = lonlat_numbers(lon, lat)
     except ValueError:
         raise LedgerCellError(f"经度「{to_text(lon) or '（空）'}」/纬度「{to_text(lat) or '（空）'}」不是数字") from None
     why = diagnose_lonlat(x, y, **division.keywords)
     if why:
         raise LedgerCellError(why)
     return shapely.Point(x, y)
+
+
+def lonlat_numbers(lon: Any, lat: Any) -> tuple[float, float]:
+    """The numbers of 经度/纬度 cells as :func:`lonlat_point` reads them (full-width digits too); ValueError if not numbers."""
+    return float(unicodedata.normalize("NFKC", to_text(lon))), float(unicodedata.normalize("NFKC", to_text(lat)))
+
+
+def lonlat_points_in(lons: list[Any], lats: list[Any], *, county: shapely.Geometry | None,
+                     division: County = DAIXIAN) -> list[shapely.Geometry | None]:
+    """For 经度/纬度 cell pairs of a whole sheet at once: each pair's point where it certainly passes every check a
+    lon/lat point gets (:func:`lonlat_point`, then ``cases.ledger.geometry.check_geometry``), else None.
+
+    Passing means a lon/lat pair, not swapped, in the box of ``division`` (:func:`geo.crs.classify_pairs` on the
+    arrays, the rule :func:`geo.crs.diagnose_lonlat` applies to one pair) and touching ``county`` (the outline,
+    when given).  A None is checked one by one, so every message stays that of the single-row check.
+    """
+    out: list[shapely.Geometry | None] = [None] * len(lons)
+    at, xs, ys = [], [], []
+    for i, (lon, lat) in enumerate(zip(lons, lats)):
+        try:
+            x, y = lonlat_numbers(lon, lat)
+        except ValueError:
+            continue
+        at.append(i)
+        xs.append(x)
+        ys.append(y)
+    if not at:
+        return out
+    x, y = np.array(xs), np.array(ys)
+    kind, swapped = classify_pairs(x, y, bbox=division.bbox)
+    ok = (kind == LONLAT) & ~swapped
+    points = shapely.points(x, y)
+    if county is not None and ok.any():
+        shapely.prepare(county)
+        ok[ok] = shapely.intersects(points[ok], county)
+    for i, point in zip(np.asarray(at)[ok].tolist(), points[ok].tolist()):
+        out[i] = point
+    return out

@@ -180,6 +180,12 @@ def has_table(con: PgConnection, name: str) -> bool:
     return con.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
 
 
+def has_column(con: PgConnection, table: str, column: str) -> bool:
+    """True if ``table`` of the search path has the column ``column``."""
+    return con.execute("SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?"
+                       " AND table_schema = ANY (current_schemas(false))", (table, column)).fetchone() is not None
+
+
 def require_postgis(con: PgConnection) -> None:
     """StoreError (Chinese, naming the database) unless the PostGIS extension is installed in it."""
     if con.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone():
@@ -191,10 +197,13 @@ def require_postgis(con: PgConnection) -> None:
     raise StoreError(f"PostgreSQL 数据库 {con.where} 中没有 PostGIS 扩展：{fix}")
 
 
-def schema_statements(case_cols: list[tuple[str, str]], permit_cols: list[tuple[str, str]]) -> list[str]:
+def schema_statements(case_cols: list[tuple[str, str]], permit_cols: list[tuple[str, str]],
+                      kept_cols: Sequence[tuple[str, str]] = ()) -> list[str]:
     """The DDL of the whole store (the SQLite schema at its newest version) for PostgreSQL/PostGIS.
 
-    ``case_cols``/``permit_cols`` are (name, SQLite type) pairs; the first is the primary key.  Geometry is
+    ``case_cols``/``permit_cols`` are (name, SQLite type) pairs; the first is the primary key.  ``kept_cols``
+    (pairs too) are columns the store keeps of each case besides its fields (its measured area), after the
+    geometry in ``cases`` and after the deletion columns in ``deleted_cases``, as SQLite's migrations add them.  Geometry is
     ``geometry(Geometry, 4490)`` with a GiST index; ``boundaries.rowid`` keeps the order features were
     written in (SQLite's implicit rowid); the audit log refuses UPDATE, DELETE and TRUNCATE by trigger.
     """
@@ -202,10 +211,11 @@ def schema_statements(case_cols: list[tuple[str, str]], permit_cols: list[tuple[
         return ", ".join(f"{n} {_PG_TYPES[t]}{' PRIMARY KEY' if i == 0 else ''}" for i, (n, t) in enumerate(pairs))
 
     plain = ", ".join(f"{n} {_PG_TYPES[t]}" for n, t in case_cols)
+    kept = "".join(f", {n} {_PG_TYPES[t]}" for n, t in kept_cols)
     geom = "geometry(Geometry, 4490)"
     return [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
-        f"CREATE TABLE cases ({cols(case_cols)}, geom {geom})",
+        f"CREATE TABLE cases ({cols(case_cols)}, geom {geom}{kept})",
         f"CREATE TABLE permits ({cols(permit_cols)}, geom {geom})",
         f"CREATE TABLE boundaries (layer TEXT, name TEXT, approximate BIGINT, source TEXT, geom {geom},"
         " rowid BIGSERIAL, PRIMARY KEY (layer, name))",
@@ -217,7 +227,7 @@ def schema_statements(case_cols: list[tuple[str, str]], permit_cols: list[tuple[
         " DEFAULT 0, locked_until TEXT, created_at TEXT, created_by TEXT)",
         "CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, \"user\" TEXT NOT NULL, created_at TEXT,"
         " expires_at TEXT NOT NULL)",
-        f"CREATE TABLE deleted_cases ({plain}, geom {geom}, deleted_at TEXT, deleted_by TEXT, delete_reason TEXT)",
+        f"CREATE TABLE deleted_cases ({plain}, geom {geom}, deleted_at TEXT, deleted_by TEXT, delete_reason TEXT{kept})",
         "CREATE TABLE photos (case_id TEXT NOT NULL, sha256 TEXT NOT NULL, seq BIGINT NOT NULL, file TEXT NOT NULL,"
         " original_name TEXT, media_type TEXT, size_bytes BIGINT, width BIGINT, height BIGINT, taken_at TEXT,"
         " lon DOUBLE PRECISION, lat DOUBLE PRECISION, direction DOUBLE PRECISION, note TEXT, added_at TEXT,"

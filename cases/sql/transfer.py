@@ -55,13 +55,14 @@ class TableReport:
         return self.source_rows == self.target_rows and self.source_sha256 == self.target_sha256
 
 
-def tables(case_cols: Sequence[str], permit_cols: Sequence[str]) -> list[Table]:
-    """The store's tables (the newest schema), with the key that orders their rows."""
-    deleted = (*case_cols, "geom", "deleted_at", "deleted_by", "delete_reason")
+def tables(case_cols: Sequence[str], permit_cols: Sequence[str], *, kept: Sequence[str] = ()) -> list[Table]:
+    """The store's tables (the newest schema), with the key that orders their rows; ``kept``: the columns the store
+    keeps of each case and deleted case besides its fields (its measured area), copied as they are."""
+    deleted = (*case_cols, "geom", "deleted_at", "deleted_by", "delete_reason", *kept)
     no_volatile = "key NOT IN (" + ", ".join(f"'{k}'" for k in VOLATILE_META) + ")"
     return [
         Table("meta", ("key", "value"), "key", where=no_volatile),
-        Table("cases", (*case_cols, "geom"), "case_id", geometry=True),
+        Table("cases", (*case_cols, "geom", *kept), "case_id", geometry=True),
         Table("permits", (*permit_cols, "geom"), "permit_no", geometry=True),
         Table("boundaries", ("layer", "name", "approximate", "source", "geom"), "rowid", geometry=True),
         Table("deleted_cases", deleted, "deleted_at, case_id", geometry=True),

@@ -8,12 +8,13 @@ the backend from the location.
 
 The package's rooms: ``_schema`` (columns, value conversions, migrations by version), ``_location`` (where a
 store is), ``_reading`` and ``_base`` (what both backends share: readers, then writers), ``_sqlite_store``,
-``_postgis_store`` (with whole-store copies), ``_photos`` (a store file's photo folder) and ``_open`` (the
+``_postgis_store`` (with whole-store copies), ``_areas`` (each case's area, measured when saved), ``_photos`` (a store file's photo folder) and ``_open`` (the
 protocol and :func:`open_store`).  Every name is imported from here: ``from cases.store import open_store``.
 """
 
 from __future__ import annotations
 
+from cases.store._areas import AREA_CHECK, AREA_COLUMN, AREA_CRS_ATTR
 from cases.store._base import _text
 from cases.store._location import DEFAULT_DB, ROOT, default_db_path, store_exists, store_location
 from cases.store._open import CaseStore, open_store
@@ -24,6 +25,9 @@ from cases.store._sqlite_store import SQLiteStore
 
 __all__ = [
     "ADDED_CASE_COLUMNS",
+    "AREA_CHECK",
+    "AREA_COLUMN",
+    "AREA_CRS_ATTR",
     "DEFAULT_DB",
     "PG_UPGRADABLE_FROM",
     "ROOT",

@@ -4,23 +4,46 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from operator import attrgetter
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from cases import audit
 from cases.model import Case, Permit, case_diff, check_case, validate_case
+from cases.store import _areas
 from cases.store._reading import _SQLReading
-from cases.store._schema import _CASE_COLS, _PERMIT_COLS, _TOWNSHIP, _from_db, _to_db, _township_key, _upsert_sql
+from cases.store._schema import (
+    _CASE_COLS,
+    _DATE_COLS,
+    _PERMIT_COLS,
+    _TOWNSHIP,
+    _from_db,
+    _to_db,
+    _township_key,
+    _upsert_sql,
+)
 from cases.text import value_text
 from geo.crs import STORAGE_CRS
 from geo.errors import ConflictError, ValidationError
+
+#: Values :func:`_to_db` returns unchanged outside the date columns (exactly these classes: not bool, not float).
+_AS_IS = frozenset({str, int, type(None)})
 
 
 def _text(v: Any) -> str | None:
     """A field value as audit-log text: None stays None (NULL); 1.5, True, 2019-07-15 and WKT as stored."""
     return None if v is None else value_text(v, floats="plain", bools=("True", "False"))
+
+
+def _stamped(case: Case, **changes: Any) -> Case:
+    """``case.with_changes(**changes)`` for the bookkeeping fields, without re-running the dataclass ``__init__``
+    (Case has no ``__post_init__``; a copy with three attributes set is the same object ``replace`` builds)."""
+    new = object.__new__(type(case))
+    new.__dict__.update(case.__dict__, **changes)
+    return new
 
 
 class _SQLStore(_SQLReading):
@@ -40,10 +63,19 @@ class _SQLStore(_SQLReading):
         self._write_cases(con, [case])
 
     def _write_cases(self, con: sqlite3.Connection, items: list[Case]) -> None:
-        """Insert or replace ``items`` in one statement (one round trip to a server, pipelined)."""
+        """Insert or replace ``items`` in one statement (one round trip to a server, pipelined), each with its area
+        measured in the store's zone (:mod:`cases.store._areas`)."""
+        if not items:
+            return
         names = [f.name for f in _CASE_COLS]
-        con.executemany(_upsert_sql("cases", names),
-                        [[*(_to_db(n, getattr(c, n)) for n in names), self._wkb(c.geometry)] for c in items])
+        geoms = np.empty(len(items), dtype=object)
+        geoms[:] = [c.geometry for c in items]
+        areas = _areas.row_values(geoms, _areas.area_crs_text(con))
+        wkb = shapely.to_wkb(geoms).tolist()  # one call for all (None stays None)
+        get, dates = attrgetter(*names), [n in _DATE_COLS for n in names]
+        rows = [[v if v.__class__ in _AS_IS and not d else _to_db(n, v) for n, d, v in zip(names, dates, get(case))]
+                + [*area, blob] for case, area, blob in zip(items, areas, wkb)]
+        con.executemany(_upsert_sql("cases", [*names, *(n for n, _ in _areas.AREA_COLUMNS)]), rows)
 
     def upsert_cases(self, items: list[Case], *, user: str, allow_unlocated: bool = False,
                      expected_versions: dict[str, int] | None = None, at: str | None = None) -> dict[str, list[str]]:
@@ -72,7 +104,7 @@ class _SQLStore(_SQLReading):
                 if old is not None and not diffs:
                     report["unchanged"].append(case.case_id)
                     continue
-                new = case.with_changes(version=(old.version + 1) if old else 1, updated_at=now, updated_by=user)
+                new = _stamped(case, version=(old.version + 1) if old else 1, updated_at=now, updated_by=user)
                 known[case.case_id] = new
                 writes[case.case_id] = new
                 if old is None:
@@ -104,8 +136,15 @@ class _SQLStore(_SQLReading):
     def _check_versions(con: sqlite3.Connection, expected: dict[str, int]) -> None:
         """Raise ConflictError naming every case whose stored version is not the expected one (0: absent)."""
         stale = []
+        ids = list(expected)
+        stored: dict[str, tuple] = {}
+        for start in range(0, len(ids), 500):  # read in chunks of 500 ids, not one query per case
+            chunk = ids[start:start + 500]
+            stored.update((r[0], tuple(r[1:])) for r in con.execute(
+                f"SELECT case_id, version, updated_by, updated_at FROM cases WHERE case_id IN ({', '.join('?' * len(chunk))})",
+                chunk).fetchall())
         for cid, version in expected.items():
-            row = con.execute("SELECT version, updated_by, updated_at FROM cases WHERE case_id = ?", (cid,)).fetchone()
+            row = stored.get(cid)
             have, who, when = row if row else (0, "", "")
             if have == version:
                 continue
@@ -130,7 +169,8 @@ class _SQLStore(_SQLReading):
         with self._tx() as con:
             self.get_case(case_id)  # ValidationError for an unknown id
             self._check_versions(con, {case_id: expected_version})
-            cols = ", ".join([*(f.name for f in _CASE_COLS), "geom"])  # by name: an upgraded store's order differs
+            # by name: an upgraded store's order differs
+            cols = ", ".join([*(f.name for f in _CASE_COLS), "geom", *(n for n, _ in _areas.AREA_COLUMNS)])
             con.execute(f"INSERT INTO deleted_cases ({cols}, deleted_at, deleted_by, delete_reason)"
                         f" SELECT {cols}, ?, ?, ? FROM cases WHERE case_id = ?", (now, user, reason, case_id))
             con.execute("DELETE FROM cases WHERE case_id = ?", (case_id,))
@@ -202,6 +242,8 @@ class _SQLStore(_SQLReading):
             if layer == _TOWNSHIP:
                 con.execute("DELETE FROM boundaries WHERE layer = ? OR layer LIKE ?", (_TOWNSHIP, f"{_TOWNSHIP}@%"))
             self._write_layer(con, key, frame, user=user, action=f"boundaries:{layer}", year=year)
+            if layer == "county":  # a store without a recorded zone measures in its outline's
+                _areas.fill(con)
 
     def add_township_division(self, frame: gpd.GeoDataFrame, *, year: int, user: str) -> None:
         """Store ``frame`` as the township division valid from ``year``, replacing only a layer of that same

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cases import _sqlite
 from cases.sql import postgis, transfer
+from cases.store import _areas
 from cases.store._base import _SQLStore
 from cases.store._location import DEFAULT_DB
 from cases.store._photos import photo_folder
@@ -55,6 +56,9 @@ class PostGISStore(_SQLStore):
                     self.create_schema(con)
             elif current < SCHEMA_VERSION:
                 self._upgrade()
+            elif not postgis.has_column(self._con, "cases", _areas.AREA_COLUMNS[-1][0]):
+                with self._tx() as con:  # a store of schema 5 made before its areas were kept (never released)
+                    _add_area_columns(con)
         except BaseException:
             self._conns.close_all()
             raise
@@ -93,6 +97,8 @@ class PostGISStore(_SQLStore):
                     continue
                 for sql in postgis.add_case_column_statements([(n, types[n]) for n in ADDED_CASE_COLUMNS[version]]):
                     con.execute(sql)
+                if version == 5:  # each case's area, measured now for the cases already there
+                    _add_area_columns(con)
                 con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
 
     def drop_schema(self) -> None:
@@ -120,7 +126,7 @@ class PostGISStore(_SQLStore):
         else:
             return
         types = [(f.name, _sql_type(f.type)) for f in _CASE_COLS], [(f.name, _sql_type(f.type)) for f in _PERMIT_COLS]
-        for sql in postgis.schema_statements(*types):
+        for sql in postgis.schema_statements(*types, _areas.AREA_COLUMNS):
             con.execute(sql)
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
@@ -151,9 +157,17 @@ class PostGISStore(_SQLStore):
         return dest
 
 
+def _add_area_columns(con: postgis.PgConnection) -> None:
+    """Add the store-kept area columns (:mod:`cases.store._areas`) where missing and measure the cases already there."""
+    for sql in postgis.add_case_column_statements(list(_areas.AREA_COLUMNS)):
+        con.execute(sql)
+    _areas.fill(con)
+
+
 def store_tables() -> list[transfer.Table]:
     """Every table of a store, as whole-store copies (backup of a server store, ``migrate``) move them."""
-    return transfer.tables([f.name for f in _CASE_COLS], [f.name for f in _PERMIT_COLS])
+    return transfer.tables([f.name for f in _CASE_COLS], [f.name for f in _PERMIT_COLS],
+                           kept=[n for n, _ in _areas.AREA_COLUMNS])
 
 
 def copy_all(source: _SQLStore, target: _SQLStore, *, replace: bool = False,

@@ -15,6 +15,7 @@ import shapely
 
 from cases import audit
 from cases.model import Case
+from cases.store import _areas
 from cases.store._schema import (
     _BOOL_COLS,
     _CASE_COLS,
@@ -98,6 +99,8 @@ class _SQLReading:
         with self._tx() as con:
             con.executemany("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                             list(items.items()))
+            if set(items) & set(_areas.ZONE_META_KEYS):  # another county or zone: areas measured again, in this transaction
+                _areas.fill(con)
 
     # -- reading ----------------------------------------------------------------------------
     def _frame(self, sql: str, names: list[str], params: tuple = ()) -> gpd.GeoDataFrame:
@@ -112,9 +115,21 @@ class _SQLReading:
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs=STORAGE_CRS), crs=STORAGE_CRS)
 
     def cases(self) -> gpd.GeoDataFrame:
-        """All cases, one row each, every field plus geometry (CGCS2000)."""
-        names = [f.name for f in _CASE_COLS]
-        return self._frame(f"SELECT {', '.join(names)}, geom FROM cases ORDER BY case_id", names)
+        """All cases, one row each, every field plus geometry (CGCS2000) and the stored area (:mod:`cases.store._areas`)."""
+        return self._with_areas("cases", [f.name for f in _CASE_COLS], "case_id")
+
+    def _with_areas(self, table: str, names: list[str], order: str) -> gpd.GeoDataFrame:
+        """Rows of ``table`` (``names`` then geometry) with the frame's area columns and ``attrs``, read together."""
+        kept = [n for n, _ in _areas.AREA_COLUMNS]
+        with self.snapshot():
+            current = _areas.area_crs_text(self._con)
+            frame = self._frame(f"SELECT {', '.join([*names, *kept])}, geom FROM {table} ORDER BY {order}", [*names, *kept])
+        area, check = _areas.frame_values(frame.geometry.values, frame.pop(kept[0]).tolist(),
+                                          frame.pop(kept[1]).tolist(), current)
+        frame[_areas.AREA_COLUMN], frame[_areas.AREA_CHECK] = area, check
+        frame = frame[[*names, _areas.AREA_COLUMN, _areas.AREA_CHECK, "geometry"]]
+        frame.attrs[_areas.AREA_CRS_ATTR] = current
+        return frame
 
     def get_case(self, case_id: str) -> Case:
         """One case by id; ValidationError when there is none."""
@@ -195,7 +210,7 @@ class _SQLReading:
     def deleted_case_rows(self) -> gpd.GeoDataFrame:
         """Every kept copy of a deleted case, whole (fields, geometry, ``deleted_at``), oldest deletion first."""
         names = [f.name for f in _CASE_COLS] + ["deleted_at"]
-        return self._frame(f"SELECT {', '.join(names)}, geom FROM deleted_cases ORDER BY deleted_at", names)
+        return self._with_areas("deleted_cases", names, "deleted_at")
 
     def deleted_cases(self) -> pd.DataFrame:
         """Deleted cases (id, township, summary, who deleted them, when, why), newest first."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from cases import audit
 from cases.model import Case, Permit
+from cases.store import _areas
 
 SCHEMA_VERSION = 5
 
@@ -45,6 +46,15 @@ def _add_case_columns(version: int) -> Callable[[sqlite3.Connection], None]:
                 if name not in have:
                     con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {types[name]}")
     return step
+
+
+def add_area_columns(con: sqlite3.Connection) -> None:
+    """Add the store-kept area columns (:mod:`cases.store._areas`) to ``cases`` and ``deleted_cases`` where missing."""
+    for table in ("cases", "deleted_cases"):
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        for name, kind in _areas.AREA_COLUMNS:
+            if name not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 def _migrations() -> dict[int, list[str | Callable[[sqlite3.Connection], None]]]:
@@ -94,8 +104,9 @@ def _migrations() -> dict[int, list[str | Callable[[sqlite3.Connection], None]]]
             " taken_at TEXT, lon REAL, lat REAL, direction REAL, note TEXT, added_at TEXT, added_by TEXT,"
             " data BLOB, thumb BLOB, PRIMARY KEY (case_id, sha256))",
         ],
-        # 开采矿产品价值（万元） of a mining case (criminal-referral threshold), kept with deleted cases too
-        5: [_add_case_columns(5)],
+        # 开采矿产品价值（万元） of a mining case (criminal-referral threshold), kept with deleted cases too; each
+        # case's area measured in the county zone when saved (cases.store._areas), old rows measured now
+        5: [_add_case_columns(5), add_area_columns, _areas.fill],
     }
 
 

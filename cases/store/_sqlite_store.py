@@ -11,10 +11,11 @@ from pathlib import Path
 
 from cases import _sqlite
 from cases._sqlite import ThreadConnections, copy_database
+from cases.store._areas import AREA_COLUMNS, fill
 from cases.store._base import _SQLStore
 from cases.store._location import _refuse_missing_or_empty
 from cases.store._photos import copy_photos
-from cases.store._schema import SCHEMA_VERSION, _migrations
+from cases.store._schema import SCHEMA_VERSION, _migrations, add_area_columns
 from geo.errors import StoreError
 
 
@@ -79,6 +80,10 @@ class SQLiteStore(_SQLStore):
                 for step in _migrations()[version]:
                     step(con) if callable(step) else con.execute(step)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(version),))
+        if not {n for n, _ in AREA_COLUMNS} <= {r[1] for r in self._con.execute("PRAGMA table_info(cases)")}:
+            with self._tx() as con:  # a store of schema 5 made before its areas were kept (never released)
+                add_area_columns(con)
+                fill(con)
 
     def backup(self, target: str | os.PathLike | None = None) -> Path:
         """Copy the whole store to ``target``, or to ``<name>.backup-<timestamp><suffix>`` beside it; return the path.

@@ -162,3 +162,15 @@ def test_mined_value_survives_a_geodata_round_trip(demo_copy, tmp_path, suffix):
     demo_copy.update_case("CK-2019-001", {"mined_value_wan": None}, expected_version=case.version + 1, user="甲")
     again = import_ledger(demo_copy, path, dry_run=True)
     assert list(again.changed) == ["CK-2019-001"]
+
+
+@pytest.mark.parametrize("suffix", ["gpkg", "geojson"])
+def test_exports_leave_out_the_stores_area_bookkeeping(demo, tmp_path, suffix):
+    """The store keeps each case's area (``area_m2``, checked by ``area_deg2``) for the statistics; an export
+    for QGIS/奥维 carries the ledger's fields only."""
+    assert {"area_m2", "area_deg2"} <= set(demo.cases().columns)
+    path = tmp_path / f"out.{suffix}"
+    export_geodata(demo, path)
+    layers = [name for name, _ in pyogrio.list_layers(path)]
+    fields = {f for layer in layers for f in pyogrio.read_info(path, layer=layer)["fields"]}
+    assert "summary" in fields and not fields & {"area_m2", "area_deg2"}
