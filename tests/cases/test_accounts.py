@@ -1,4 +1,5 @@
-"""Accounts: hashed passwords, lockout after 5 failures, sessions that expire, every login audited."""
+"""Accounts: hashed passwords, lockout after 5 failures, sessions that expire (and how long they have left: the
+login cookie's Max-Age), every login and logout audited."""
 
 from __future__ import annotations
 
@@ -113,3 +114,18 @@ def test_logout_ends_the_session_and_is_audited_once(store):
     rows = store.audit()
     assert list(zip(rows["user"], rows["action"])).count(("赵六", "logout")) == 1
     assert store.audit_problems() == []
+
+def test_seconds_left_count_down_to_zero_and_end_with_the_session(store):
+    acc = accounts.add_user(store, "赵六", role="county", password="right-password", by="管理员")
+    token = accounts.start_session(store, acc, hours=8)
+    now = dt.datetime.now().replace(microsecond=0)
+    assert 8 * 3600 - 5 <= accounts.session_seconds_left(store, token, now=now) <= 8 * 3600
+    assert accounts.session_seconds_left(store, token, now=now + dt.timedelta(hours=7, minutes=59)) in range(55, 66)
+    assert accounts.session_seconds_left(store, token, now=now + dt.timedelta(hours=9)) == 0
+    accounts.end_session(store, token)
+    assert accounts.session_seconds_left(store, token, now=now) == 0
+
+
+@pytest.mark.parametrize("token", [None, "", "forged-token"])
+def test_no_session_has_no_time_left(store, token):
+    assert accounts.session_seconds_left(store, token) == 0

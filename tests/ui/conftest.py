@@ -68,6 +68,15 @@ def page_app(page: str, *, user: str | None = "测试管理员"):
     return at
 
 
+def stored_case(db: Path, case_id: str):
+    """The case ``case_id`` as the store file ``db`` holds it now (read on a connection of its own)."""
+    store = open_store(db)
+    try:
+        return store.get_case(case_id)
+    finally:
+        store.close_all()
+
+
 def login_token(path: Path, user: str) -> str:
     """A session token of ``user`` on the store at ``path`` (as the login form would start)."""
     store = open_store(path)

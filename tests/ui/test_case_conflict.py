@@ -12,7 +12,7 @@ showing, and sends back, what it had.  ``_as_browser`` reruns the way a browser 
 from __future__ import annotations
 
 from cases.store import SQLiteStore
-from tests.ui.conftest import page_app
+from tests.ui.conftest import page_app, stored_case
 
 CASE = "YD-2019-001"
 _WIDGETS = ("selectbox", "text_area", "text_input", "number_input", "checkbox", "date_input")
@@ -43,14 +43,6 @@ def _save(at):
 
 def _reload(at):
     _as_browser(at, lambda: next(b for b in at.button if b.label == "重新载入（放弃未保存的修改）").click().run())
-
-
-def _stored_case(db, case_id: str = CASE):
-    s = SQLiteStore(db)
-    try:
-        return s.get_case(case_id)
-    finally:
-        s.close_all()
 
 
 class TestConflictDialog:
@@ -85,7 +77,7 @@ class TestConflictDialog:
         b.number_input(key=f"e_{CASE}_fine_wan").set_value(5.0)
         _save(b)
         assert b.success[0].value == f"已保存案件 {CASE} 的 1 处修改（罚款（万元）），现为版本 3。"
-        case = _stored_case(demo_db)
+        case = stored_case(demo_db, CASE)
         assert (case.status, case.remarks, case.fine_wan, case.version) == ("已销号", "张三：已现场核查", 5.0, 3)
 
     def test_saving_the_stale_form_again_is_still_refused(self, demo_db):
@@ -96,7 +88,7 @@ class TestConflictDialog:
         _save(b)
         _save(b)  # again, without reloading
         assert "保存冲突" in b.error[0].value
-        assert _stored_case(demo_db).status == "已销号"
+        assert stored_case(demo_db, CASE).status == "已销号"
 
     def test_a_change_by_someone_else_is_announced_before_saving(self, demo_db):
         a, b = _open("张三"), _open("李四")
@@ -147,4 +139,4 @@ class TestAddRace:
         next(b for b in at.button if b.label == "新增案件").click().run()
         monkeypatch.setattr(SQLiteStore, "upsert_cases", upsert)
         assert "案件编号「YD-2019-901」刚刚已被他人新增" in at.error[0].value
-        assert _stored_case(demo_db, "YD-2019-901").party == "张三录入的主体"
+        assert stored_case(demo_db, "YD-2019-901").party == "张三录入的主体"

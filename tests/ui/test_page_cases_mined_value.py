@@ -6,7 +6,7 @@ from __future__ import annotations
 from cases.evidence import attach_photos
 from cases.store import SQLiteStore
 from tests.cases.evidence.photo_fixtures import photo
-from tests.ui.conftest import page_app
+from tests.ui.conftest import page_app, stored_case
 
 MINE, LAND = "CK-2019-001", "YD-2019-001"
 LABEL = "开采矿产品价值（万元）"
@@ -22,25 +22,17 @@ def _submit(at) -> None:
     next(b for b in at.button if b.label == "保存修改").click().run()
 
 
-def _stored(db, case_id: str):
-    s = SQLiteStore(db)
-    try:
-        return s.get_case(case_id)
-    finally:
-        s.close_all()
-
-
 class TestMinedValue:
     def test_a_mining_case_has_the_input_and_saves_it_audited(self, demo_db):
         at = _open(MINE)
         box = at.number_input(key=f"e_{MINE}_mined_value_wan")
         assert (box.label, box.value, box.proto.has_min, box.proto.min) == (LABEL, None, True, 0.0)
-        before = _stored(demo_db, MINE).version
+        before = stored_case(demo_db, MINE).version
         box.set_value(12.5)
         _submit(at)
         assert not at.exception
         assert at.success[0].value == f"已保存案件 {MINE} 的 1 处修改（{LABEL}），现为版本 {before + 1}。"
-        case = _stored(demo_db, MINE)
+        case = stored_case(demo_db, MINE)
         assert (case.mined_value_wan, case.version, case.updated_by) == (12.5, before + 1, "张三")
         log = at.dataframe[-1].value  # newest first
         assert log.iloc[0][["修改人", "字段", "原值", "新值"]].tolist() == ["张三", LABEL, "", "12.5"]
@@ -55,7 +47,7 @@ class TestMinedValue:
         box.set_value(None)
         _submit(at)
         assert not at.exception and LABEL in at.success[0].value
-        assert _stored(demo_db, MINE).mined_value_wan is None
+        assert stored_case(demo_db, MINE).mined_value_wan is None
 
     def test_a_land_case_has_no_such_input(self, demo_db):
         at = _open(LAND)
