@@ -21,20 +21,13 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element
+from folium.elements import ElementAddToElement
 from folium.plugins import Draw
 
 from geo.crs import STORAGE_CRS, require_crs
 from geo.webmap.assets import AssetUrls, localize, served_assets
-from geo.webmap.layers import (
-    MAP_CSS,
-    Basemap,
-    DrawLocalZh,
-    Legend,
-    MapControls,
-    VectorLayer,
-    encode_features,
-    label_points,
-)
+from geo.webmap.controls import DrawLocalZh, MapControls
+from geo.webmap.layers import MAP_CSS, Basemap, Legend, VectorLayer, encode_features, label_points
 
 #: Switchable layers: key → Chinese name in the layer control.
 LAYER_NAMES: dict[str, str] = {"county": "县界", "townships": "乡镇界线", "permits": "采矿许可范围"}
@@ -239,3 +232,21 @@ def finish(m: folium.Map, assets: AssetUrls | None) -> folium.Map:
     """Add the layer control and point every script and stylesheet at local copies (never a CDN)."""
     folium.LayerControl(collapsed=True).add_to(m)
     return localize(m, assets or served_assets())
+
+
+def rerenderable(m: folium.Map) -> folium.Map:
+    """Take off ``m`` what rendering it added, so that a map kept between reruns renders the same again.
+
+    A folium layer adds its ``addTo`` step as a child each time it is rendered, named after its id, which
+    streamlit-folium then renames: a second render would keep the first step too, naming a variable that
+    no longer exists.  streamlit-folium also leaves the group given as ``feature_group_to_add`` on the map.
+    Returns ``m``.
+    """
+    stack = [m]
+    while stack:
+        el = stack.pop()
+        for key in [k for k, c in el._children.items() if isinstance(c, ElementAddToElement)
+                    or (el is m and k.startswith("feature_group_feature_group_"))]:
+            del el._children[key]
+        stack.extend(el._children.values())
+    return m

@@ -18,7 +18,7 @@ from branca.element import MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-from geo.webmap.layers import script_json
+from geo.webmap.layers import Legend, PlainRender, script_json
 
 #: The layer's name in the layer control.
 LAYER_NAME = "现场照片"
@@ -32,7 +32,7 @@ FAR_COLOR = "#c0003c"
 _THUMB = re.compile(r"^data:image/jpeg;base64,[A-Za-z0-9+/=]+$")
 
 
-class PhotoLayer(Layer):
+class PhotoLayer(Layer, PlainRender):
     """Photo markers (camera icons) with popups, and lines from far photos to their cases."""
 
     _template = Template("""
@@ -70,6 +70,7 @@ class PhotoLayer(Layer):
     def __init__(self, rows: list[dict], *, name: str = LAYER_NAME, show: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PhotoLayer"
+        self.any_far = any(r.get("far") for r in rows)
         self.rows_json = script_json(json.dumps(rows, ensure_ascii=False))
         self.icons_json = script_json(json.dumps({"near": CAMERA_SVG.format(color=NEAR_COLOR),
                                                   "far": CAMERA_SVG.format(color=FAR_COLOR),
@@ -99,7 +100,10 @@ def photo_layer(lon: Sequence[float], lat: Sequence[float], *, texts: Sequence[S
 
 def add_layer(m: folium.Map, layer: MacroElement) -> folium.Map:
     """Add ``layer`` to a finished map, keeping the layer control after it: the control's script names every
-    layer of the map and must run after they are defined.  Returns ``m``."""
+    layer of the map and must run after they are defined.  A photo layer also gets its camera rows in the
+    map's legend (if it has one).  Returns ``m``."""
+    if isinstance(layer, PhotoLayer):
+        _legend_rows(m, layer)
     controls = [(key, child) for key, child in m._children.items() if isinstance(child, folium.LayerControl)]
     for key, _ in controls:
         del m._children[key]
@@ -107,3 +111,12 @@ def add_layer(m: folium.Map, layer: MacroElement) -> folium.Map:
     for key, child in controls:
         m._children[key] = child
     return m
+
+
+def _legend_rows(m: folium.Map, layer: PhotoLayer) -> None:
+    """The 现场照片 rows of the legend: a blue camera, and a red one when a photo lies far from its case."""
+    for child in m._children.values():
+        if isinstance(child, Legend):
+            child.add_icon(CAMERA_SVG.format(color=NEAR_COLOR), layer.layer_name)
+            if layer.any_far:
+                child.add_icon(CAMERA_SVG.format(color=FAR_COLOR), f"{layer.layer_name}（离案件较远，虚线连到案件）")

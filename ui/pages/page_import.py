@@ -74,7 +74,7 @@ def _preview(parsed: ParsedLedger) -> None:
         st.caption(f"工作表「{sheet['sheet']}」：{sheet['title'] or '（无标题）'}；填报单位：{sheet['unit'] or '（未填）'}；"
                    f"填报时间：{sheet['fill_date'] or '（未填）'}")
     if not frame.empty:
-        st.dataframe(frame.style.apply(_highlight, axis=1), hide_index=True, use_container_width=True)
+        st.dataframe(frame.style.apply(_highlight, axis=1), hide_index=True, width="stretch")
     if errors:
         st.error(f"发现 {len(errors)} 处错误，不能导入（全部改正后才会写入）：\n\n" + "\n".join(f"- {e}" for e in errors),
                  icon=":material/block:")
@@ -193,7 +193,7 @@ def _export_tab() -> None:
     for i, (fmt, label) in enumerate(EXPORTS):
         cols[i % 4].download_button(label, data=export_maker(fmt, township),
                                     file_name=export_name(s, fmt, township=township), key=f"exp_{fmt}",
-                                    use_container_width=True)
+                                    width="stretch")
 
 
 def render() -> None:

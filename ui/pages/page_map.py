@@ -23,6 +23,7 @@ from cases.triage.layers import stored_layers
 from cases.triage.triagemap import reference_layer
 from geo.checks import FLAGS
 from geo.errors import PermissionDeniedError
+from geo.webmap.maps import rerenderable
 from geo.webmap.photos import add_layer
 from ui import common
 from ui.export_buttons import snapshot_download
@@ -34,6 +35,7 @@ MAP_KEY = "case_map"
 KEY_QUERY_WRITTEN = "map_query_written"  # the query string this page last wrote
 PICK_KEY = "map_pick"  # the one 案件 picker: zooms to the case and shows its detail
 TOWN_KEY = "map_zoom_town"
+KEY_MAP_BUILT = "map_built"  # (what the case map shows, the folium map): the last map built, see _case_map
 NONE = "（未选择）"
 #: Widgets whose values this page keeps for the session (Streamlit forgets a widget's value when another
 #: page is shown; ``common.restore_widgets`` puts it back).
@@ -76,10 +78,8 @@ def render() -> None:
 
     map_col, detail_col = st.columns([5, 3])
     with map_col:
-        m = build_case_map(shown, checks=checks, townships=towns, permits=permits, county=county,
-                           color_by=color_by, layers=layers, basemap=basemap, assets=common.map_assets())
-        page_field.add_photo_layer(m, shown)  # 现场照片: camera icons, thumbnails, a line to the case when far
-        _add_reference_layers(m)  # 基本农田、耕地… (天上看), off until switched on in the layer control
+        m = _case_map(shown, (f, color_by, tuple(layers), basemap), checks=checks, townships=towns,
+                      permits=permits, county=county)
         # the view (fitted in the browser, legend kept clear) and the picked case come in a group the shown
         # map takes without being redrawn: picking a case costs no new map
         group = selection_group(row if located else cases.iloc[:0], view=extent, max_zoom=16 if located else 17)
@@ -99,6 +99,26 @@ def render() -> None:
         else:
             st.info("在地图上单击一个案件，或在上面选择案件编号：地图缩放到该案件并显示详情。")
     common.remember_widgets(KEPT_KEYS)
+
+
+def _case_map(shown, shows: tuple, **frames):
+    """The case map of ``shown`` (``shows``: filter, colouring, layers, basemap), built once and reused by the
+    reruns that do not change it (a pick, a detail, a download: 0.5 s saved at 10,000 cases).
+
+    Kept in the session with what it was built from, the store version and the account's rights (a
+    township account's map holds only its cases); what the last render added to it is taken off first, so
+    the map's script, and with it the shown map, stay the same.
+    """
+    want = (shows, common.version(), common.account_key())
+    kept = st.session_state.get(KEY_MAP_BUILT)
+    if kept is not None and kept[0] == want:
+        return rerenderable(kept[1])
+    _, color_by, layers, basemap = shows
+    m = build_case_map(shown, color_by=color_by, layers=layers, basemap=basemap, assets=common.map_assets(), **frames)
+    page_field.add_photo_layer(m, shown)  # 现场照片: camera icons, thumbnails, a line to the case when far
+    _add_reference_layers(m)  # 基本农田、耕地… (天上看), off until switched on in the layer control
+    st.session_state[KEY_MAP_BUILT] = (want, m)
+    return m
 
 
 def _case_picker(col, ids: list[str], known: set[str]) -> str | None:

@@ -75,7 +75,7 @@ def _layers(store) -> None:
         if info:
             st.dataframe(pd.DataFrame([{"图层": KINDS[i.kind], "要素数": i.features, "面积（亩）": i.area_mu,
                                         "来源": i.source, "示例数据": "是" if i.demo else ""} for i in info]),
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
         else:
             st.info("尚未载入参考图层。")
         if info and "other_farmland" not in {i.kind for i in info}:
@@ -131,7 +131,7 @@ def _judge(store) -> None:
     })
     left, right = st.columns([3, 2])
     with left:
-        edited = st.data_editor(table, key=KEY_EDITOR, hide_index=True, use_container_width=True, height=520,
+        edited = st.data_editor(table, key=KEY_EDITOR, hide_index=True, width="stretch", height=520,
                                 disabled=[c for c in table.columns if c not in ("核实结论", "列入当年下发图斑")],
                                 column_config={"核实结论": st.column_config.SelectboxColumn(options=list(JUDGEMENTS)),
                                                "覆盖比例": st.column_config.NumberColumn(format="percent")})
@@ -140,7 +140,7 @@ def _judge(store) -> None:
         tips = [f"{p}｜{s}｜{r}" for p, s, r in zip(results["patch_id"], labels, results["reason"])]
         m = build_triage_map(patches, labels, tips, layers=reference_layers(store), county=store.county(),
                              townships=store.townships(), assets=common.map_assets())
-        st_folium(m, key="tri_map", height=520, use_container_width=True, returned_objects=[])
+        st_folium(m, key="tri_map", height=520, width="stretch", returned_objects=[])
     _actions(store, patches, results, edited, int(year))
 
 
@@ -184,11 +184,11 @@ def _referrals(store) -> None:
     st.write(f"达到移送标准的案件：{len(over)} 个（规则：{store_rules(store).source}）")
     if len(over):
         st.dataframe(over[["case_id", "text"]].rename(columns={"case_id": "案件编号", "text": "触发的规则与数字"}),
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
     by_town = referral_by_township(store, cases).rename(columns={
         "township": "乡镇", "cases_over": "达到标准案件", "criminal_persons_over": "其中已追刑（人）",
         "over_without_persons": "达到标准但未追刑", "criminal_persons": "全部追刑（人）"})
-    st.dataframe(by_town, hide_index=True, use_container_width=True)
+    st.dataframe(by_town, hide_index=True, width="stretch")
 
 
 @st.cache_data(show_spinner=False, max_entries=2)

@@ -7,7 +7,7 @@ import re
 
 from shapely.geometry import box
 
-from geo.webmap.layers import DATA_NOTE
+from geo.webmap.controls import DATA_NOTE
 from geo.webmap.maps import build_check_map
 from tests.geo.webmap.browser import open_map
 
