@@ -1,4 +1,4 @@
-"""casemap — 代县用地用矿执法案件地图 (Streamlit entry point).
+"""casemap — 用地用矿执法案件地图 of a county (代县 by default; Streamlit entry point).
 
 Run with ``streamlit run app.py``.  This file only sets up the page and the navigation; each page is
 drawn by a module in ``ui/``.
@@ -28,7 +28,7 @@ from ui.pages import (
 
 # A local favicon: a Material icon would be fetched from the internet.
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
-st.set_page_config(page_title="代县用地用矿执法案件地图", page_icon=str(FAVICON), layout="wide")
+st.set_page_config(page_title=f"{common.county().name}用地用矿执法案件地图", page_icon=str(FAVICON), layout="wide")
 
 # Nobody sees a case before logging in; on the very first run the server's own browser creates the first
 # administrator.  What each account may read and change is checked in the domain (cases.permissions).

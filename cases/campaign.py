@@ -21,6 +21,7 @@ import pandas as pd
 
 from cases.model import STATUSES, parse_date
 from cases.stats import TOTAL
+from cases.text import date_text
 from geo.errors import ValidationError
 
 CAMPAIGN_FILE = Path(__file__).resolve().parent.parent / "data" / "campaign.json"
@@ -75,12 +76,12 @@ class Campaign:
         phase = self.phase_on(day)
         if phase is not None:
             left = (phase.end - day).days
-            return f"{day:%Y-%m-%d} 处于第{self.phases.index(phase) + 1}阶段“{phase.name}”，本阶段还剩 {left} 天"
+            return f"{date_text(day)}处于第{self.phases.index(phase) + 1}阶段“{phase.name}”，本阶段还剩 {left} 天"
         if day < self.start:
-            return f"{day:%Y-%m-%d} 专项行动尚未开始（{self.start:%Y-%m-%d} 开始）"
+            return f"{date_text(day)}专项行动尚未开始（{date_text(self.start)}开始）"
         if day > self.end:
-            return f"{day:%Y-%m-%d} 专项行动已于 {self.end:%Y-%m-%d} 结束"
-        return f"{day:%Y-%m-%d} 处于两个阶段之间"
+            return f"{date_text(day)}专项行动已于{date_text(self.end)}结束"
+        return f"{date_text(day)}处于两个阶段之间"
 
 
 def load_campaign(path: str | os.PathLike | None = None) -> Campaign:

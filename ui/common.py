@@ -14,8 +14,10 @@ import streamlit as st
 
 from cases.accounts import Account
 from cases.assignment import current_townships
+from cases.county import County, county_of
 from cases.demo import DEMO_USER, init_demo
 from cases.io.files import max_import_bytes
+from cases.model import FIELD_LABELS
 from cases.permissions import GuardedStore, visible_cases
 from cases.service import app_store, check_store, row_names, store_cases, store_divisions, store_notes
 from cases.store import SQLiteStore, store_location
@@ -96,6 +98,11 @@ def account() -> Account:
     return found
 
 
+def county() -> County:
+    """The store's county (name, zone, CRS): what a page says about "the county" comes from here, never from code."""
+    return county_of(raw_store())
+
+
 def store() -> GuardedStore:
     """The store as the logged-in account may see and change it (roles are checked in the domain)."""
     return GuardedStore(raw_store(), account())
@@ -165,6 +172,12 @@ def load_division(path: str, version: int, year: int | None = None) -> tuple[gpd
 def township_names(path: str, version: int) -> list[str]:
     """The townships of the current division, in layer order (without a township layer: the declared ones)."""
     return row_names(load_cases(path, version), load_layers(path, version)[1])
+
+
+def township_scope(path: str, version: int) -> list[str]:
+    """The townships the logged-in account may choose as an output's scope: a township account its own only."""
+    me = account()
+    return [me.township] if me.role == "township" and me.township else township_names(path, version)
 
 
 @st.cache_data(show_spinner=False)
@@ -261,15 +274,16 @@ def chinese_widgets() -> None:
     """Replace the English texts Streamlit's file uploader draws (button, size limit) by Chinese ones.
 
     Streamlit 1.67 has no option for them: the English spans are hidden by CSS and the Chinese shown
-    instead, with the size limit taken from ``server.maxUploadSize`` (the import limit, 50 MB).
+    instead, with the size limit taken from ``server.maxUploadSize`` (the import limit, 50 MB).  Only the
+    empty uploader's button is relabelled: a chosen file's remove (×) and add (+) buttons keep their icons.
     """
     limit = min(int(st.get_option("server.maxUploadSize")), max_import_bytes() // (1024 * 1024))
     st.html(f"""<style>
 [data-testid="stFileUploaderDropzoneInstructions"] > * {{ display: none; }}
 [data-testid="stFileUploaderDropzoneInstructions"]::before {{
   content: "拖放文件到这里，或单击按钮选择文件；单个文件不超过 {limit} MB"; font-size: 0.875rem; opacity: 0.7; }}
-[data-testid="stFileUploaderDropzone"] button > * {{ display: none; }}
-[data-testid="stFileUploaderDropzone"] button::after {{ content: "选择文件"; }}
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] > * {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]::after {{ content: "选择文件"; }}
 </style>""")
 
 
@@ -280,6 +294,42 @@ def user_name() -> str:
     return account().name
 
 
+def read_only(what: str) -> bool:
+    """True for a read-only account, after telling it in Chinese that it cannot ``what`` (e.g. 导入台账)."""
+    if account().role != "readonly":
+        return False
+    st.info(f"只读账号只能查看，不能{what}；需要时请联系领导组（县级）账号。", icon=":material/visibility:")
+    return True
+
+
 def show_error(exc: CasemapError) -> None:
     """Show a casemap error (already in Chinese) to the user."""
     st.error(str(exc), icon=":material/block:")
+
+
+# -- shown values ---------------------------------------------------------------------------
+
+#: Audit-log field names that are not case fields, in Chinese.
+_OTHER_FIELDS = {"geometry": "位置", "user": "账号"}
+#: Yes/no values as the store writes them into the audit log, in Chinese.
+_YES_NO = {"True": "是", "False": "否"}
+
+
+def field_label(name: object) -> str:
+    """The Chinese label of a case field named in the audit log (empty for none; unknown names unchanged)."""
+    if not isinstance(name, str) or not name:
+        return ""
+    return FIELD_LABELS.get(name) or _OTHER_FIELDS.get(name, name)
+
+
+def shown_value(value: object) -> str:
+    """A value from the audit log as text for inspectors: 是/否 for yes/no, empty for none."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = str(value)
+    return _YES_NO.get(text, text)
+
+
+def shown_time(value: object) -> str:
+    """A stored ISO time ``2019-06-28T09:00:00`` as ``2019-06-28 09:00:00`` (empty or ``—`` unchanged)."""
+    return "" if value is None else str(value).replace("T", " ", 1)

@@ -45,7 +45,7 @@ def snapshot_maker(content: MapContent, *, extent: tuple[float, float, float, fl
     return make
 
 
-def map_content(cases: gpd.GeoDataFrame, *, title: str, area_name: str = "代县全县",
+def map_content(cases: gpd.GeoDataFrame, *, title: str, area_name: str | None = None,
                 focus: gpd.GeoSeries | None = None, highlight: str | None = None,
                 layers: tuple[str, ...] = ()) -> MapContent:
     """The snapshot content for ``cases`` with the app store's layers, notes and producing unit; ``layers``: the
@@ -54,7 +54,7 @@ def map_content(cases: gpd.GeoDataFrame, *, title: str, area_name: str = "代县
     county, towns, permits = common.load_layers(path, ver)
     store = common.store()
     return MapContent(cases=cases, townships=towns, permits=permits, county=county, title=title,
-                      area_name=area_name, date_text=_today(), unit=producing_unit(store),
+                      area_name=area_name or f"{common.county().name}全县", date_text=_today(), unit=producing_unit(store),
                       notes=store_notes(store), outside=outside_parts(cases, permits, area_crs=county_of(store).area_crs),
                       focus=focus,
                       highlight=highlight,
@@ -81,7 +81,7 @@ def _today() -> str:
 
 
 def snapshot_download(cases_gdf_filtered: gpd.GeoDataFrame, extent: tuple[float, float, float, float] | None,
-                      title: str, key: str, *, area_name: str = "代县全县",
+                      title: str, key: str, *, area_name: str | None = None,
                       focus: gpd.GeoSeries | None = None, highlight: str | None = None) -> None:
     """Draw a 导出地图 popover with page options and PNG / PDF download buttons.
 
@@ -101,7 +101,7 @@ def snapshot_download(cases_gdf_filtered: gpd.GeoDataFrame, extent: tuple[float,
     key
         A prefix unique on the page for the widget keys.
     area_name
-        制图范围 text (e.g. 代县峨口镇; default 代县全县).
+        制图范围 text (e.g. 代县峨口镇; default the store's county, 代县全县).
     focus
         The township shown (drawn unshaded, the rest greyed), or None for the county.
     highlight

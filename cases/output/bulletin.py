@@ -70,6 +70,8 @@ class Bulletin:
     #: threshold with the rule that fired (:mod:`cases.output.referrals`).
     referral_text: str = ""
     referrals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Whose cases it counts: 全县, or a township account's own township.
+    scope: str = "全县"
 
     @property
     def title_date(self) -> str:
@@ -208,7 +210,8 @@ def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = No
     table = progress_table(cases, townships=row_names(cases, towns), area_crs=county_of(store).area_crs)
     total = table[table["township"] == TOTAL].iloc[0]
     n_land = int((cases["kind"] == "land").sum())
-    overview = (f"截至{date_text(day)}，全县共排查发现非法违法用地用矿案件 {int(total['found'])} 起（用地 {n_land} 起、"
+    scope = _scope(store)
+    overview = (f"截至{date_text(day)}，{scope}共排查发现非法违法用地用矿案件 {int(total['found'])} 起（用地 {n_land} 起、"
                 f"采矿 {int(total['found']) - n_land} 起），已立案 {int(total['filed'])} 起，整改到位 {int(total['rectified'])} 起，"
                 f"已销号 {int(total['closed'])} 起；涉及面积 {total['area_mu']:.2f} 亩，罚款 {total['fine_wan']:.2f} 万元，"
                 f"追究刑事责任 {int(total['criminal_persons'])} 人，追究党政纪责任 {int(total['accountability_persons'])} 人。")
@@ -240,7 +243,7 @@ def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = No
     b = Bulletin(day=day, since=since, number=bulletin_number(day, campaign), issuer=issuer or DEFAULT_ISSUER,
                  phase_text=phase_text, overview=overview, table=table, overdue=overdue, upcoming=upcoming,
                  new_cases=ch.new, status_changes=ch.status, closed=ch.closed, other_edits=ch.other_edits,
-                 notes=notes, removed=ch.removed, case_ids=tuple(cases["case_id"]))
+                 notes=notes, removed=ch.removed, case_ids=tuple(cases["case_id"]), scope=scope)
     ref = case_referrals(store, cases)  # the cases as they were on the day, against today's layers and rules
     if ref is not None and (ref.layers or len(ref.cases)):  # without 基本农田/耕地 layers only mining could be judged
         b.referral_text = ref.summary()
@@ -248,6 +251,12 @@ def build_bulletin(store: CaseStore, *, day: dt.date, since: dt.date | None = No
     if with_map:
         b.map_png = _overview_png(view)
     return b
+
+
+def _scope(store: CaseStore) -> str:
+    """全县, or the township of a township account (a store seen as one account sees only that township's cases)."""
+    account = getattr(store, "account", None)
+    return account.township if getattr(account, "role", None) == "township" and account.township else "全县"
 
 
 def map_request(view: StoreAsOf) -> SnapshotRequest:

@@ -37,7 +37,7 @@ def blocks(b: Bulletin) -> list[tuple[str, object]]:
     table = b.table.rename(columns=TABLE_COLUMNS)
     sections.append(("总体进展", [("para", b.overview), ("para", "分乡镇进展情况如下表（已立案含立案后各环节；整改到位指乡镇已验收及以后）："),
                                   ("table", _fmt_table(table))]))
-    sections.append(("全县案件分布图", [("image", b.map_png)] if b.map_png else [("para", "（未附地图）")]))
+    sections.append((f"{b.scope}案件分布图", [("image", b.map_png)] if b.map_png else [("para", "（未附地图）")]))
     overdue: list = []
     if b.overdue:
         for text, rows in b.overdue:

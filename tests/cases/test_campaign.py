@@ -45,9 +45,9 @@ class TestShippedCampaign:
         assert (got.name if got else None) == phase
 
     def test_describe_day(self, campaign):
-        assert campaign.describe_day(D(2019, 7, 5)) == "2019-07-05 处于第3阶段“查处整改”，本阶段还剩 118 天"
-        assert campaign.describe_day(D(2020, 1, 1)) == "2020-01-01 专项行动已于 2019-11-15 结束"
-        assert campaign.describe_day(D(2019, 5, 1)) == "2019-05-01 专项行动尚未开始（2019-06-04 开始）"
+        assert campaign.describe_day(D(2019, 7, 5)) == "2019年7月5日处于第3阶段“查处整改”，本阶段还剩 118 天"
+        assert campaign.describe_day(D(2020, 1, 1)) == "2020年1月1日专项行动已于2019年11月15日结束"
+        assert campaign.describe_day(D(2019, 5, 1)) == "2019年5月1日专项行动尚未开始（2019年6月4日开始）"
 
 
 class TestConfiguration:

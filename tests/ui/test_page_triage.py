@@ -41,7 +41,11 @@ def test_confirmed_illegal_patches_become_cases_once(demo_db):
     at.run()
     assert not at.exception
     assert any("50 个图斑" in m.value for m in at.markdown)
-    # suggested 疑似违法 is preset to 违法: 14 such patches, 4 of them lying over demo cases already
+    # nothing is confirmed until a person says so: no patch to save or to turn into a case
+    assert at.button(key="tri_cases").label == "违法图斑转为案件（0 个）" and at.button(key="tri_cases").disabled
+    assert at.button(key="tri_save").disabled
+    # taking the suggestions: 疑似违法 → 违法, 14 such patches, 4 of them lying over demo cases already
+    at.button(key="tri_adopt").click().run()
     assert (results["suggestion"] == "疑似违法").sum() == 14
     button = at.button(key="tri_cases")
     assert button.label == "违法图斑转为案件（10 个）"

@@ -115,7 +115,7 @@ class TestTimelinePage:
         at = page_app("page_timeline").run()
         at.date_input(key="timeline_day").set_value(__import__("datetime").date(2019, 10, 28)).run()
         assert not at.exception
-        assert at.info[0].value == "2019-10-28 处于第3阶段“查处整改”，本阶段还剩 3 天"
+        assert at.info[0].value == "2019年10月28日处于第3阶段“查处整改”，本阶段还剩 3 天"
         phases = at.table[0].value
         assert phases["状态"].tolist() == ["已结束", "已结束", "进行中", "未开始"]
         per_town = at.dataframe[0].value

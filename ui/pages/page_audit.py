@@ -37,7 +37,8 @@ def render() -> None:
         hay = log.fillna("").astype(str).agg(" ".join, axis=1)
         log = log[hay.str.contains(text, regex=False)]
     st.caption(f"共 {len(log)} 条（最新在前）。记录只能追加；每条都带有与前一条相连的校验值，改动或删除会被发现。")
-    log = log.assign(at=log["at"].astype(str).str.replace("T", " ", regex=False)).astype(object)
+    log = log.assign(at=log["at"].map(common.shown_time), field=log["field"].map(common.field_label),
+                     old=log["old"].map(common.shown_value), new=log["new"].map(common.shown_value)).astype(object)
     log = log.where(log.notna(), "")
     shown = log.iloc[::-1].rename(columns={"at": "时间", "user": "用户", "case_id": "案件编号", "action": "操作",
                                              "field": "字段", "old": "原值", "new": "新值"})

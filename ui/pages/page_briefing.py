@@ -34,7 +34,9 @@ def render() -> None:
     """Draw the page."""
     st.header("简报输出")
     common.show_notes()
-    st.caption("全部离线生成（不需要浏览器或在线底图）。地图按高斯-克吕格 38 带（EPSG:4526）绘制，比例尺真实。")
+    county = common.county()
+    st.caption(f"全部离线生成（不需要浏览器或在线底图）。地图按 CGCS2000 高斯-克吕格 3 度带第 {county.zone} 带"
+               f"（EPSG:{county.epsg_with_prefix}）绘制，比例尺真实。")
     snap, sheet, bulletin = st.tabs(["地图快照", "案件核查单", "半月通报"])
     try:
         with snap:
@@ -51,7 +53,7 @@ def render() -> None:
 def _snapshot_tab() -> None:
     path, ver = common.db_path(), common.version()
     c1, c2 = st.columns(2)
-    town = c1.selectbox("范围", [WHOLE_COUNTY, *common.township_names(path, ver)], key="brf_town")
+    town = c1.selectbox("范围", _scopes(path, ver), key="brf_town")
     title = c2.text_input("图名（留空则自动生成）", key="brf_title")
     f1, f2, f3, f4 = st.columns(4)
     kinds = f1.multiselect("类型", list(KINDS), format_func=KINDS.get, key="brf_kind", placeholder="全部")
@@ -73,7 +75,8 @@ def _snapshot_tab() -> None:
     if request.township:
         shown = shown[shown["township"] == request.township]
     st.markdown(f"**将导出 {len(shown)} 个案件**（{town}）")
-    name = request.title or (f"代县{town}案件分布图" if request.township else "代县案件分布图")
+    county = common.county().name
+    name = request.title or (f"{county}{town}案件分布图" if request.township else f"{county}案件分布图")
     b1, b2 = st.columns(2)
     for col, fmt in ((b1, "png"), (b2, "pdf")):
         col.download_button(f"下载地图 {fmt.upper()}", data=_snapshot_maker(path, request, fmt, size, landscape, dpi),
@@ -82,6 +85,12 @@ def _snapshot_tab() -> None:
     if st.toggle("显示预览", value=True, key="brf_preview"):
         st.image(_preview(path, ver, request, size, landscape, common.account_key()), caption="预览（低分辨率）",
                  width="stretch")
+
+
+def _scopes(path: str, ver: int) -> list[str]:
+    """全县 and each township; a township account, which sees its own cases only, its township alone."""
+    towns = common.township_scope(path, ver)
+    return towns if common.account().role == "township" else [WHOLE_COUNTY, *towns]
 
 
 def _snapshot_maker(path: str, request: SnapshotRequest, fmt: str, size: str, landscape: bool,
@@ -117,7 +126,7 @@ def _sheet_tab() -> None:
         st.download_button(f"下载 {cid} 核查单 PDF", data=sheet_maker(path, [cid]), file_name=f"案件核查单_{cid}.pdf",
                            mime="application/pdf", key="brf_dl_sheet")
     st.subheader("乡镇图册")
-    town = st.selectbox("乡镇", common.township_names(path, ver), key="brf_atlas_town")
+    town = st.selectbox("乡镇", common.township_scope(path, ver), key="brf_atlas_town")
     current = common.load_division(path, ver)[0]
     town_ids = sorted(current.loc[current["township"] == town, "case_id"].astype(str))
     if town_ids:

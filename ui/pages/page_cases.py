@@ -29,6 +29,7 @@ from cases.model import (
     consistency_notes,
     validate_case,
 )
+from cases.permissions import COUNTY_ONLY_FIELDS
 from geo.errors import CasemapError, ConflictError
 from ui import common
 from ui.geometry_input import geometry_input
@@ -53,9 +54,8 @@ def render() -> None:
     """Draw the page."""
     st.header("案件管理")
     common.show_notes()
-    user = common.user_name()
-    if not user:
-        st.warning("请先在左侧栏填写您的姓名：每一处修改都会记录修改人、时间、原值和新值。")
+    # a read-only account sees the forms with their save buttons disabled (an empty user disables them)
+    user = "" if common.read_only("修改、新增或删除案件") else common.user_name()
     edit_tab, add_tab = st.tabs(["编辑案件", "新增案件"])
     with edit_tab:
         _edit(user)
@@ -94,7 +94,7 @@ def _edit(user: str) -> None:
     if _ver_key(case_id) not in st.session_state or f"{_prefix(case_id)}_status" not in st.session_state:
         _load(s, case)
     editing = st.session_state[_ver_key(case_id)]
-    st.caption(f"版本 {case.version}，最后由 {case.updated_by or '—'} 于 {case.updated_at or '—'} 修改；"
+    st.caption(f"版本 {case.version}，最后由 {case.updated_by or '—'} 于 {common.shown_time(case.updated_at) or '—'} 修改；"
                f"您正在编辑版本 {editing}。")
     stale = case.version != editing
     if stale:
@@ -119,7 +119,8 @@ def _edit(user: str) -> None:
     st.subheader("现场照片")
     case_photos(s, case_id)
     _audit(s, case_id)
-    _delete(s, case, editing)
+    if user:
+        _delete(s, case, editing)
 
 
 def _delete(s, case: Case, editing: int) -> None:
@@ -208,7 +209,7 @@ def _log_table(log: pd.DataFrame) -> pd.DataFrame:
     log = log.where(log.notna(), None)
     log = log.assign(
         action=log["action"].map(lambda a: ACTIONS.get(a, a)),
-        field=log["field"].map(lambda f: FIELD_LABELS.get(f, "位置" if f == "geometry" else f) if f else ""),
+        at=log["at"].map(common.shown_time), field=log["field"].map(common.field_label),
         old=log["old"].map(_short), new=log["new"].map(_short),
     )
     log.columns = ["时间", "修改人", "操作", "字段", "原值", "新值"]
@@ -216,7 +217,7 @@ def _log_table(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def _short(v: Any) -> str:
-    text = "" if v is None else str(v)
+    text = common.shown_value(v)
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -229,7 +230,7 @@ def _add(user: str) -> None:
     geom = geometry_input(key="add_geom")
     with st.form("add_form"):
         case_id = st.text_input("案件编号", key="add_case_id", placeholder="如 YD-2019-101 / CK-2019-045")
-        blank = Case(case_id="", kind=kind, category=1 if kind == "land" else 6, township=_township_options()[0])
+        blank = Case(case_id="", kind=kind, category=1 if kind == "land" else 6, township=_own_township())
         values = _fields(kind, _values_of(blank), prefix="add")
         submitted = st.form_submit_button("新增案件", type="primary", disabled=not user)
     if not submitted:
@@ -270,10 +271,10 @@ def _fields(kind: str, current: dict[str, Any], *, prefix: str) -> dict[str, Any
             groups.setdefault(f.group or "台账", []).append(f)
     for title, items in groups.items():
         st.markdown(f"**{title}**")
-        cols = st.columns(2)
-        for i, f in enumerate(items):
-            with cols[i % 2]:
-                out[f.name] = _widget(f, current.get(f.name), kind, key=f"{prefix}_{f.name}")
+        for i in range(0, len(items), 2):  # a row per pair: on a phone the fields stack in the ledger's order
+            for col, f in zip(st.columns(2), items[i:i + 2]):
+                with col:
+                    out[f.name] = _widget(f, current.get(f.name), kind, key=f"{prefix}_{f.name}")
     return out
 
 
@@ -291,6 +292,12 @@ def _widget_value(f: LedgerField, value: Any, kind: str) -> Any:
     if f.name == "county":
         return value or COUNTY
     return value or ""
+
+
+def _own_township() -> str:
+    """The township a new case starts in: a township account's own (it may add no other), else the first."""
+    me, options = common.account(), _township_options()
+    return me.township if me.role == "township" and me.township in options else options[0]
 
 
 def _township_options() -> list[str]:
@@ -319,8 +326,9 @@ def _widget(f: LedgerField, value: Any, kind: str, *, key: str) -> Any:
     if f.type == "date":
         return st.date_input(label, value=None, key=key, format="YYYY-MM-DD",
                              min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
-    if f.type == "bool":
-        return st.checkbox(label, key=key)
+    if f.type == "bool":  # 验收情况: a township account may not tick them (the domain refuses it), so it cannot
+        locked = f.name in COUNTY_ONLY_FIELDS and common.account().role == "township"
+        return st.checkbox(label, key=key, disabled=locked, help="县级验收和销号由领导组（县级）填写" if locked else None)
     if f.type == "int":
         return st.number_input(label, value=None, step=1, key=key)
     if f.type == "float" and f.name in NON_NEGATIVE:

@@ -107,10 +107,12 @@ def _area_crs():
 
 
 def _subject_frame(subject: shapely.Geometry, label: str, result: pd.Series) -> gpd.GeoDataFrame:
-    """A pasted, drawn or uploaded parcel as a one-row case layer for the 导出地图 snapshot."""
+    """A pasted, drawn or uploaded parcel as a one-row case layer for the 导出地图 snapshot: a mining parcel when
+    checked against a permit, or found outside every permit (无证开采), as the numbers beside the map say."""
     permit_no = result["permit_no"] if _has(result["permit_no"]) else None
+    mining = permit_no is not None or "NO_PERMIT" in (result.get("flags") or ())
     return gpd.GeoDataFrame({
-        "case_id": [label], "kind": ["mining" if permit_no else "land"], "township": [result["township"] or ""],
+        "case_id": [label], "kind": ["mining" if mining else "land"], "township": [result["township"] or ""],
         "permit_no": [permit_no],
     }, geometry=[subject], crs=STORAGE_CRS)
 
@@ -122,7 +124,7 @@ def _has(v) -> bool:
 def _numbers(r: pd.Series, subject: shapely.Geometry) -> None:
     flags = [FLAGS[f] for f in r["flags"] if f != "TOWNSHIP_MISMATCH" or r["case_id"] != SUBJECT]
     if "OUT_OF_BOUNDS" in r["flags"]:
-        st.error(f"超出批准矿区范围：界外 {r['outside_area_mu']:.2f} 亩（{r['outside_area_m2']:.0f} 平方米），"
+        st.error(f"超出批准矿区范围：界外 {r['outside_area_mu']:.2f} 亩（{r['outside_area_m2']:,.0f} 平方米），"
                  f"最远越界 {r['max_outside_distance_m']:.1f} 米", icon=":material/flag:")
     elif flags:
         st.warning("核查问题：" + "、".join(flags))

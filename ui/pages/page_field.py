@@ -36,6 +36,7 @@ def render() -> None:
     """Draw the page."""
     st.header("现场核查")
     st.html(PHONE_CSS)
+    readonly = common.read_only("把照片保存到案件")
     store = common.store()
     cases = common.load_cases(common.db_path(), common.version())
     st.session_state.setdefault(KEY_ROUND, 0)
@@ -72,7 +73,7 @@ def render() -> None:
                         placeholder="如：现场已复垦；坑口东侧仍有开采痕迹")
     proposal = st.selectbox("建议办理状态（由县局审核，不直接修改案件）", [NO_PROPOSAL, *STATUSES],
                             key=f"field_status_{rnd}")
-    if st.button("保存到案件", type="primary", width="stretch", disabled=not photos, key="field_save"):
+    if st.button("保存到案件", type="primary", width="stretch", disabled=not photos or readonly, key="field_save"):
         try:
             report = attach_photos(store, case_id, photos, note=note,
                                    proposed_status=None if proposal == NO_PROPOSAL else proposal)
@@ -87,7 +88,7 @@ def render() -> None:
                 st.session_state[KEY_ROUND] = rnd + 1
                 st.session_state[KEY_LAST] = case_id
                 st.rerun()
-    if not photos:
+    if not photos and not readonly:
         st.caption("先拍照或选择照片，再保存。")
     case_photos(store, case_id)
 
@@ -188,4 +189,4 @@ def case_photos(store, case_id: str) -> None:
         except CasemapError as exc:
             left.caption(str(exc))
         right.text("\n".join(photo_lines(rec, limit_m=limit)[1:]))
-        right.text(f"{rec['original_name']}｜{rec['added_by']} {rec['added_at']}")
+        right.text(f"{rec['original_name']}｜{rec['added_by']} {common.shown_time(rec['added_at'])}")

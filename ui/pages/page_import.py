@@ -84,6 +84,8 @@ def _preview(parsed: ParsedLedger) -> None:
 
 
 def _ledger_tab(user: str) -> None:
+    if common.read_only("导入台账"):
+        return
     st.file_uploader("台账文件（附件2/附件3 的 xlsx、xls、CSV，或 GeoPackage/Shapefile.zip/GeoJSON/KML/KMZ）",
                      type=LEDGER_TYPES, key="imp_file", on_change=_remember, args=("imp_file", KEY_UPLOAD))
     kind = KINDS[st.radio("台账类型", list(KINDS), horizontal=True, key="imp_kind")]
@@ -102,13 +104,15 @@ def _ledger_tab(user: str) -> None:
         geo_path = _staged(geo, Path(tmp)) if geo else None
         if st.button("检查并预览", key="imp_preview", type="secondary"):
             county = s.county()
+            tick = _progress_bar()
             try:
                 lookup = store_lookup(s)
                 st.session_state[KEY_PARSED] = parsed = read_ledger(
                     path, kind=kind, geometry=geo_path, key=key, existing=lookup,
                     county=shapely.union_all(county.geometry.values) if not county.empty else None,
-                    progress=_progress_bar(), division=county_of(s))
+                    progress=tick, division=county_of(s))
                 st.session_state[KEY_READ_VERSIONS] = lookup.versions([c.case_id for c in parsed.cases])
+                tick(1.0, "检查完成")  # the reader stops at 90 %: a bar left there looks still at work
             except CasemapError as exc:
                 st.session_state[KEY_PARSED] = None
                 show_error(exc)
@@ -137,7 +141,10 @@ def _ledger_tab(user: str) -> None:
 
 
 def _permit_tab(user: str) -> None:
-    st.file_uploader("采矿许可证：拐点坐标（txt/xlsx，CGCS2000 3 度带第 38 带）或 GeoPackage/Shapefile.zip/GeoJSON/KML",
+    if common.account().role != "county":
+        st.info("采矿许可证由领导组（县级）账号导入；需要更新许可证时请联系县局。", icon=":material/lock:")
+        return
+    st.file_uploader(f"采矿许可证：拐点坐标（txt/xlsx，CGCS2000 3 度带第 {common.county().zone} 带）或 GeoPackage/Shapefile.zip/GeoJSON/KML",
                      type=PERMIT_TYPES, key="imp_permit_file", on_change=_remember, args=("imp_permit_file", KEY_PERMIT_UPLOAD))
     upload = st.session_state.get(KEY_PERMIT_UPLOAD)
     if not upload:
@@ -183,7 +190,8 @@ def export_maker(fmt: str, township: str | None) -> Callable[[], bytes]:
 
 
 def _export_tab() -> None:
-    town = st.selectbox("范围", ["全县", *common.township_names(db_path(), version())], key="exp_town")
+    towns = common.township_scope(db_path(), version())
+    town = st.selectbox("范围", towns if common.account().role == "township" else ["全县", *towns], key="exp_town")
     township = None if town == "全县" else town
     st.caption("台账按附件2/附件3 的格式排版（A4 横向，表头每页重复，可直接打印签字）；右侧灰色“casemap 管理信息”列不打印，"
                "重新导入时使用。KML/KMZ 可在奥维互动地图和 Google Earth 中打开。")

@@ -35,6 +35,7 @@ from ui import common
 KEY_PATCHES = "tri_patches"  # (file name, GeoDataFrame of patches, judged results)
 KEY_EDITOR = "tri_editor"
 KEY_LEDGER = "tri_ledger"  # bytes of the last ledger made for download
+KEY_ADOPTED = "tri_adopted"  # the patch file whose suggestions the inspector chose to take as 核实结论
 GEO_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz"]
 _SUGGESTED = {"合法": "合法", "疑似违法": "违法", "需核实": None}
 
@@ -103,6 +104,9 @@ def _load_controls(store) -> None:
 
 
 def _judge(store) -> None:
+    if not layer_summary(store):
+        st.warning("尚未载入参考图层（永久基本农田、耕地、批准用地等）：图斑只能对照采矿许可范围，建议多为“疑似违法”。"
+                   "请先在“参考图层”中载入（试用时可点“载入示例参考图层”）。", icon=":material/layers:")
     c1, c2, c3 = st.columns([3, 1, 1])
     up = c1.file_uploader("卫片图斑文件（GeoJSON、GeoPackage、Shapefile .zip、KML；须带坐标系）", type=GEO_TYPES,
                           key="tri_upload")
@@ -115,6 +119,7 @@ def _judge(store) -> None:
                                        division=county_of(store), county=store.county())
                 st.session_state[KEY_PATCHES] = (up.name, patches, judge(store, patches, rules=store_rules(store)))
                 st.session_state.pop(KEY_LEDGER, None)
+                st.session_state.pop(KEY_ADOPTED, None)
             except CasemapError as exc:
                 common.show_error(exc)
     staged = st.session_state.get(KEY_PATCHES)
@@ -124,10 +129,12 @@ def _judge(store) -> None:
     name, patches, results = staged
     counts = results["suggestion"].value_counts()
     st.write(f"{name}：{len(results)} 个图斑，" + "、".join(f"{k} {counts.get(k, 0)} 个" for k in ("合法", "疑似违法", "需核实")))
+    adopted = _adopted(name, results)
     table = pd.DataFrame({
         "图斑编号": results["patch_id"], "乡镇": results["township"], "面积（亩）": results["area_mu"],
         "覆盖比例": results["covered_share"], "建议": results["suggestion"], "已处理": results["handled"],
-        "核实结论": [_SUGGESTED[s] for s in results["suggestion"]], "列入当年下发图斑": True, "理由": results["reason"],
+        "核实结论": [_SUGGESTED[s] if adopted else None for s in results["suggestion"]], "列入当年下发图斑": True,
+        "理由": results["reason"],
     })
     left, right = st.columns([3, 2])
     with left:
@@ -142,6 +149,21 @@ def _judge(store) -> None:
                              townships=store.townships(), assets=common.map_assets())
         st_folium(m, key="tri_map", height=520, width="stretch", returned_objects=[])
     _actions(store, patches, results, edited, int(year))
+
+
+def _adopted(name: str, results: pd.DataFrame) -> bool:
+    """Whether the 核实结论 column starts from the system's suggestions: only once the inspector says so, so
+    that no patch is confirmed (saved, signed or turned into a case) without a person's decision."""
+    adopted = st.session_state.get(KEY_ADOPTED) == (name, len(results))
+    if adopted:
+        st.caption("核实结论已按系统建议填入（合法→合法，疑似违法→违法，需核实留空），请对照地图逐个核对、修改。")
+        return True
+    st.caption("核实结论由核查人员逐个填写（表中“核实结论”列）；未填写的图斑不会保存、不会写入台账，也不会转为案件。")
+    if st.button("采纳系统建议填写核实结论", key="tri_adopt",
+                 help="合法→合法，疑似违法→违法，需核实留空；填入后仍可逐个修改"):
+        st.session_state[KEY_ADOPTED] = (name, len(results))
+        st.rerun()
+    return False
 
 
 def _actions(store, patches: gpd.GeoDataFrame, results: pd.DataFrame, edited: pd.DataFrame, year: int) -> None:

@@ -276,3 +276,18 @@ class TestFiles:
         args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]
         assert main(["bulletin", *args, "--db", str(dated_store.path)]) == 2
         assert message in capsys.readouterr().err
+
+
+def test_a_township_accounts_bulletin_speaks_of_its_township(demo):
+    from cases.accounts import Account
+    from cases.output.bulletin_files import blocks
+    from cases.permissions import GuardedStore
+
+    ekou = GuardedStore(demo, Account("峨口干部", "township", "峨口镇"))
+    b = build_bulletin(ekou, day=dt.date(2019, 7, 15), with_map=False)
+    county = build_bulletin(demo, day=dt.date(2019, 7, 15), with_map=False)
+    own = [c for c in county.case_ids if demo.get_case(c).township == "峨口镇"]
+    assert set(b.case_ids) == set(own) and 0 < len(own) < len(county.case_ids)
+    assert b.overview.startswith(f"截至2019年7月15日，峨口镇共排查发现非法违法用地用矿案件 {len(own)} 起")
+    assert ("heading", "三、峨口镇案件分布图") in blocks(b)
+    assert county.overview.startswith("截至2019年7月15日，全县共排查发现") and ("heading", "三、全县案件分布图") in blocks(county)
