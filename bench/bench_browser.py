@@ -8,7 +8,8 @@ Headless Chromium (Debian's /usr/bin/chromium) logs in and times, from the input
 shows the result (Streamlit idle, the map iframe painted with its new content):
 
 - opening the map page after login (map painted);
-- a filter change (类型 = 采矿 and back: the map is redrawn with the kept cases);
+- a filter change (类型 = 采矿 and back: the shown map hides or shows cases, or a new map is drawn, and is
+  repainted);
 - a case picked in the 案件 box (from the Enter that picks the typed id until the detail is shown, the map
   zoomed to it, its id on the map);
 - a click on another case's marker, alone at its pixel, on the map's visible part (the frame runs below the
@@ -44,6 +45,17 @@ READY = """() => {
   const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
   const w = f && f.contentWindow;
   if (!w || !w.map || w.__old || !w.map._loaded) { return false; }
+  return !!w.document.querySelector('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path');
+}"""
+#: True once Streamlit is idle and the map shows the new filter: the same frame has applied one more filter
+#: (``n``: how many it had applied before) and repainted its canvas, or a new map frame is painted.
+FILTERED = """(n) => {
+  if (document.querySelector('[data-testid="stStatusWidget"]')) { return false; }
+  const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+  const w = f && f.contentWindow;
+  if (!w || !w.map || !w.map._loaded) { return false; }
+  const c = w.map._casemapCanvas;
+  if (w.__old) { return (w.map._casemapApplied || 0) > n && !(c && c._redrawRequest); }
   return !!w.document.querySelector('.leaflet-overlay-pane canvas, .leaflet-overlay-pane path');
 }"""
 #: A case marker near the map's centre, clear of the legend, in the window, and alone (no other case's marker
@@ -146,7 +158,9 @@ def _one_run(page, url: str, out: dict[str, list[float]]) -> None:
     out["打开地图页（登录后）"].append(_timed(page, lambda: page.get_by_role("button", name="登录").click(), READY))
     for label, name in (("筛选：类型=采矿", "采矿"), ("筛选：清除", "")):
         _mark_old(page)
-        out[label].append(_timed(page, _kind_filter(page, name), READY))
+        applied = page.evaluate("() => document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]')"
+                                ".contentWindow.map._casemapApplied || 0")
+        out[label].append(_timed(page, _kind_filter(page, name), FILTERED, applied))
     case = page.evaluate(MARKER, ["", False])[0]
 
     # typed before the clock starts (the list of 10,000 ids is filtered as a person types): timed from Enter

@@ -6,7 +6,7 @@ This is the domain's styling (colours, legend rows, tooltip text) on top of the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import folium
 import geopandas as gpd
@@ -17,6 +17,7 @@ import shapely
 from cases.model import CATEGORIES, CATEGORY_SHORT, KINDS, STATUSES
 from geo.checks import FLAGS
 from geo.webmap.assets import AssetUrls
+from geo.webmap.filtering import Filterable, ShowOnly, filterable
 from geo.webmap.layers import Basemap, FitView, Highlight, Legend, VectorLayer, encode_features
 from geo.webmap.maps import (
     CANVAS_THRESHOLD,
@@ -32,6 +33,7 @@ from geo.webmap.maps import (
     township_layer,
 )
 from geo.webmap.maps import LAYER_NAMES as BASE_LAYER_NAMES
+from geo.webmap.photos import PhotoLayer
 
 STATUS_COLORS: dict[str, str] = {
     "排查发现": "#e31a1c", "已立案": "#ff7f00", "查处整改中": "#f1c40f",
@@ -77,6 +79,9 @@ def build_case_map(
         ``"status"`` (办理状态) or ``"category"`` (违法类别 1–10).
     layers
         Keys of ``LAYER_NAMES`` to draw.
+
+    Each case's features carry its position in ``cases`` (``n``): the group of :func:`selection_group`
+    given ``shown`` shows only some of the cases on the shown map, without redrawing it.
     """
     if color_by not in ("status", "category"):
         raise ValueError(f"color_by must be 'status' or 'category', got {color_by!r}")
@@ -95,26 +100,33 @@ def build_case_map(
         permit_layer(lonlat(permits)).add_to(m)
     flagged = _flagged(cases, checks)
     tips = case_tooltips(cases, checks)
+    numbers = np.arange(len(cases))
+    filterable = []
     for kind in ("land", "mining"):
         sel = (cases["kind"] == kind).to_numpy()
         if kind in layers and sel.any():
-            _case_layer(cases[sel], flagged[sel], tips[sel], color_by, LAYER_NAMES[kind]).add_to(m)
+            filterable.append(_case_layer(cases[sel], flagged[sel], tips[sel], numbers[sel], color_by,
+                                          LAYER_NAMES[kind]).add_to(m))
     if "flagged" in layers and flagged.any():
         # a ring around each flagged case's centre (the case itself already has a red outline)
         halo = [{"color": FLAG_RED, "weight": 3, "dashArray": "4 3", "fill": False, "radius": 10}]
         centres = shapely.point_on_surface(np.asarray(cases.geometry.values)[flagged])
-        VectorLayer(encode_features(centres, [{}] * int(flagged.sum())), halo, name=LAYER_NAMES["flagged"],
-                    interactive=False, canvas=int(flagged.sum()) > CANVAS_THRESHOLD).add_to(m)
+        filterable.append(VectorLayer(encode_features(centres, [{"n": int(n)} for n in numbers[flagged]]), halo,
+                                      name=LAYER_NAMES["flagged"], interactive=False,
+                                      canvas=int(flagged.sum()) > CANVAS_THRESHOLD).add_to(m))
+    Filterable(filterable).add_to(m)
     Legend(_legend(color_by, layers)).add_to(m)
     return finish(m, assets)
 
 
 def selection_group(cases: gpd.GeoDataFrame, *, view: tuple[float, float, float, float] | None = None,
-                    max_zoom: int = 17) -> folium.FeatureGroup:
-    """The picked case(s) outlined, each labelled with its id below it, and the view to show (lon/lat
-    bounds, fitted in the browser with the legend kept clear): a group that a shown map can take
-    without being redrawn (streamlit-folium's ``feature_group_to_add``)."""
+                    max_zoom: int = 17, shown: str | None = None) -> folium.FeatureGroup:
+    """The picked case(s) outlined, each labelled with its id below it, the view to show (lon/lat
+    bounds, fitted in the browser with the legend kept clear) and which cases of the case map to show
+    (``shown``: ``geo.webmap.filtering.shown_mask`` of the cases it was built from; None: all): a group
+    that a shown map can take without being redrawn (streamlit-folium's ``feature_group_to_add``)."""
     group = folium.FeatureGroup(name="选中案件", control=False)
+    ShowOnly(shown).add_to(group)
     if view is not None:
         FitView(view, max_zoom=max_zoom, pad_right_px=LEGEND_WIDTH_PX).add_to(group)
     located = lonlat(cases)
@@ -122,6 +134,18 @@ def selection_group(cases: gpd.GeoDataFrame, *, view: tuple[float, float, float,
     if len(located):
         Highlight(located.geometry.values, located["case_id"].astype(str).tolist()).add_to(group)
     return group
+
+
+def filter_photos_with_cases(m: folium.Map, case_ids: Sequence[str]) -> None:
+    """Let the 现场照片 of case map ``m`` (added with ``geo.webmap.photos.add_layer``) be shown and hidden with their
+    cases (``selection_group``'s ``shown``): each photo gets the number of its case in ``case_ids`` (the cases
+    ``m`` was built from), named by the first line of its popup (``编号｜文件名``)."""
+    target = filterable(m)
+    place = {str(c): i for i, c in enumerate(case_ids)}
+    for child in list(m._children.values()):
+        if target is not None and isinstance(child, PhotoLayer):
+            child.number([place.get(case_id_from_tooltip(r["text"][0] if r["text"] else None)) for r in child.rows])
+            target.add(child)
 
 
 def case_tooltips(cases: gpd.GeoDataFrame, checks: pd.DataFrame | None = None) -> np.ndarray:
@@ -155,7 +179,8 @@ def _flagged(cases: gpd.GeoDataFrame, checks: pd.DataFrame | None) -> np.ndarray
     return np.array([isinstance(fl, (list, tuple)) and any(f in HIGHLIGHT_FLAGS for f in fl) for fl in flags])
 
 
-def _case_layer(cases: gpd.GeoDataFrame, flagged: np.ndarray, tips: np.ndarray, color_by: str, name: str) -> VectorLayer:
+def _case_layer(cases: gpd.GeoDataFrame, flagged: np.ndarray, tips: np.ndarray, numbers: np.ndarray, color_by: str,
+                name: str) -> VectorLayer:
     if color_by == "status":
         keys, colors = list(STATUSES), [STATUS_COLORS[s] for s in STATUSES]
         idx = pd.Categorical(cases["status"], categories=keys).codes
@@ -168,7 +193,7 @@ def _case_layer(cases: gpd.GeoDataFrame, flagged: np.ndarray, tips: np.ndarray, 
     styles = [{"color": "#333333", "weight": 1, "fillColor": c, "fillOpacity": 0.75, "radius": 6} for c in colors]
     styles += [{"color": FLAG_RED, "weight": 3, "fillColor": c, "fillOpacity": 0.8, "radius": 7} for c in colors]
     style_idx = idx + np.where(flagged, len(colors), 0)
-    props = [{"s": int(s), "t": t} for s, t in zip(style_idx, tips)]
+    props = [{"s": int(s), "t": t, "n": int(n)} for s, t, n in zip(style_idx, tips, numbers)]
     return VectorLayer(encode_features(cases.geometry.values, props), styles, name=name, canvas=canvas,
                        centroid_markers=True)
 

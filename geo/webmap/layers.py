@@ -187,7 +187,7 @@ class VectorLayer(Layer, PlainRender):
                     if (t) { t = esc(t); l.bindTooltip(t, {sticky: true}); }
                     {%- if this.centroid_markers %}
                     if (f.geometry.type !== 'Point') {
-                        var o = Object.assign({}, S[f.properties.s || 0], {interactive: {{ this.interactive_js }}});
+                        var o = Object.assign({}, S[f.properties.s || 0], {interactive: {{ this.interactive_js }}, n: f.properties.n});
                         var c = L.circleMarker(l.getBounds().getCenter(), o).addTo(group);
                         if (t) { c.bindTooltip(t, {sticky: true}); }
                     }

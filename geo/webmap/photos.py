@@ -42,7 +42,7 @@ class PhotoLayer(Layer, PlainRender):
             var icons = {{ this.icons_json }};
             {{ this.rows_json }}.forEach(function(r) {
                 if (r.line) {
-                    L.polyline(r.line, {color: icons.far_color, weight: 2, dashArray: '6 5', interactive: false})
+                    L.polyline(r.line, {color: icons.far_color, weight: 2, dashArray: '6 5', interactive: false, n: r.n})
                         .addTo(group);
                 }
                 var box = document.createElement('div');
@@ -58,7 +58,7 @@ class PhotoLayer(Layer, PlainRender):
                     box.appendChild(line);
                     if (i === 0) { box.appendChild(document.createElement('br')); }
                 });
-                L.marker([r.lat, r.lon], {title: String(r.text[0] || ''),
+                L.marker([r.lat, r.lon], {title: String(r.text[0] || ''), n: r.n,
                     icon: L.divIcon({className: 'casemap-camera', html: r.far ? icons.far : icons.near,
                                      iconSize: [22, 22], iconAnchor: [11, 11]})})
                     .bindPopup(box, {maxWidth: 240}).addTo(group);
@@ -71,10 +71,19 @@ class PhotoLayer(Layer, PlainRender):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PhotoLayer"
         self.any_far = any(r.get("far") for r in rows)
+        self.rows = rows
         self.rows_json = script_json(json.dumps(rows, ensure_ascii=False))
         self.icons_json = script_json(json.dumps({"near": CAMERA_SVG.format(color=NEAR_COLOR),
                                                   "far": CAMERA_SVG.format(color=FAR_COLOR),
                                                   "far_color": FAR_COLOR}))
+
+    def number(self, numbers: Sequence[int | None]) -> None:
+        """Give each photo the number ``n`` of the feature it belongs to (see ``geo.webmap.filtering``: shown and
+        hidden with it); None leaves a photo always shown."""
+        for row, n in zip(self.rows, numbers):
+            if n is not None:
+                row["n"] = int(n)
+        self.rows_json = script_json(json.dumps(self.rows, ensure_ascii=False))
 
 
 def photo_layer(lon: Sequence[float], lat: Sequence[float], *, texts: Sequence[Sequence[str]],

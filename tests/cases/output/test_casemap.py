@@ -7,15 +7,25 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from cases.output.casemap import LAYER_NAMES, build_case_map, case_id_from_tooltip, case_tooltips
+from cases.output.casemap import (
+    LAYER_NAMES,
+    build_case_map,
+    case_id_from_tooltip,
+    case_tooltips,
+    filter_photos_with_cases,
+    selection_group,
+)
 from cases.service import app_store, check_store
 from geo.crs import STORAGE_CRS
 from geo.webmap.assets import ALL_FILES, external_refs, inline_assets, served_assets
+from geo.webmap.filtering import filterable, shown_mask
 from geo.webmap.layers import NO_BASEMAP, basemaps, encode_features
 from geo.webmap.maps import build_check_map, view_for_bounds
+from geo.webmap.photos import add_layer, photo_layer
 
 STATIC = Path(__file__).resolve().parents[3] / "static"
 
@@ -87,6 +97,29 @@ class TestCaseMap:
             build_case_map(cases, color_by="colour")
         with pytest.raises(ValueError, match="unknown layers"):
             build_case_map(cases, layers=["roads"])
+
+    def test_each_case_is_numbered_by_its_row_and_its_photos_with_it(self, demo):
+        cases, checks, *_ = demo
+        m = build_case_map(cases, checks=checks)
+        i = list(cases["case_id"]).index("CK-2019-004")
+        add_layer(m, photo_layer([113.0, 113.1], [39.0, 39.1], texts=[["CK-2019-004｜现场.jpg"], ["别处｜x.jpg"]],
+                                 far=[False, False], targets=[None, None]))
+        filter_photos_with_cases(m, cases["case_id"])
+        html = m.get_root().render()
+        assert '"t":"CK-2019-004｜采矿｜上磨坊乡｜' in html and f'"n":{i}}}' in html
+        photos = filterable(m).layers[-1]
+        assert [r.get("n") for r in photos.rows] == [i, None]
+        assert f"return [{', '.join(layer.get_name() for layer in filterable(m).layers)}];" in html
+
+    def test_the_selection_group_says_which_cases_to_show(self, demo):
+        cases = demo[0]
+        keep = (cases["kind"] == "mining").to_numpy()
+        group = selection_group(cases.iloc[:0], shown=shown_mask(keep))
+        m = build_case_map(cases)
+        group.add_to(m)
+        html = m.get_root().render()
+        assert json.dumps(shown_mask(keep)) in html and "_casemapApplied" in html
+        assert shown_mask(np.ones(3, bool)) is None
 
     def test_demo_map_is_small(self, demo_html):
         assert len(demo_html.encode("utf-8")) < 300_000
