@@ -5,6 +5,7 @@ from cases.assignment.townships import (
     assign_townships,
     current_townships,
     declared_in,
+    derived_division,
     in_division,
     row_names,
     shown_name,
@@ -14,5 +15,5 @@ from cases.assignment.townships import (
     township_scope,
 )
 
-__all__ = ["DECLARED", "assign_townships", "current_townships", "declared_in", "in_division", "row_names",
+__all__ = ["DECLARED", "assign_townships", "current_townships", "declared_in", "derived_division", "in_division", "row_names",
            "shown_name", "shown_names", "store_cases", "store_divisions", "township_scope"]

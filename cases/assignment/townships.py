@@ -29,6 +29,7 @@ from cases.divisions import CountyDivisions, county_divisions
 from cases.model import COUNTY, township_option
 from cases.store import CaseStore
 from geo.checks import township_of
+from geo.errors import ValidationError
 
 #: Column of :func:`in_division` holding the township as declared.
 DECLARED = "declared_township"
@@ -198,3 +199,29 @@ def _hinted(declared: str, names: list[str], divisions: CountyDivisions | None, 
         if chosen is not None:
             return chosen
     return found
+
+
+def derived_division(layer: gpd.GeoDataFrame, divisions: CountyDivisions, year: int) -> gpd.GeoDataFrame:
+    """The township layer of the division in force in ``year``, made from ``layer`` (an older division's) by the
+    change table: each township becomes the one it was renamed or merged into (滩上镇 + 峪口乡 → 峪口镇) and the
+    parts are dissolved.  Marked approximate (示意), with the source saying how it was made.
+
+    Only renames and merges can be derived: ValidationError (Chinese) naming the townships of ``year`` that no
+    township of ``layer`` leads to (a new or split township needs its official boundary file).
+    """
+    target = divisions.at(year)
+    names = [str(n) for n in layer["name"]]
+    into = [divisions.candidates(n, list(target.names)) for n in names]
+    unknown = [n for n, c in zip(names, into) if len(c) != 1]
+    missing = [t for t in target.names if t not in {c[0] for c in into if len(c) == 1}]
+    if unknown or missing:
+        why = (f"{'、'.join(unknown)} 在 {target.valid_from} 年区划中没有唯一对应的乡镇" if unknown else
+               f"{target.valid_from} 年区划中的 {'、'.join(missing)} 不是由现有乡镇更名或合并而来")
+        raise ValidationError(f"无法由现有乡镇界线推算 {year} 年的区划：{why}；请用 load-townships 载入该年的官方乡镇界线")
+    groups = pd.Series([c[0] for c in into])
+    geoms = np.asarray(layer.geometry.values)
+    merged = [shapely.union_all(geoms[(groups == t).to_numpy()]) for t in target.names]  # one union per township
+    sources = ["由" + "、".join(n for n, g in zip(names, groups) if g == t) + f"的界线按区划调整合并（示意，{year} 年起）"
+               for t in target.names]
+    return gpd.GeoDataFrame({"name": list(target.names), "approximate": True, "source": sources},
+                            geometry=merged, crs=layer.crs)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cases.assignment import derived_division
 from cases.cli import briefing as briefing_commands
 from cases.cli import evidence as evidence_commands
 from cases.cli import ledger as ledger_commands
@@ -41,7 +42,7 @@ from cases.triage.layers import load_demo_layers
 from cases.triage.referral import FLAG_LABEL as REFERRAL_LABEL
 from cases.triage.workflow import add_referral_flags
 from geo.checks import FLAGS, check_cases
-from geo.errors import CasemapError, StoreError
+from geo.errors import CasemapError, StoreError, ValidationError
 
 
 def _out() -> io.TextIOBase:
@@ -214,19 +215,28 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_load_townships(args: argparse.Namespace) -> int:
     """Load an official township layer as the division valid from ``--year`` (default: the year of the division
     whose townships it names), keeping the other divisions; the newest is the current one."""
+    if (args.file is None) == (args.derive is None):
+        raise ValidationError("请给出乡镇界线文件，或用 --derive 年份 由现有界线按区划调整推算（二者选一）")
     store, user = store_for(args)
     county = store.county()
-    towns = read_township_file(args.file, name_field=args.name_field, county=county, division=county_of(store))
     divisions = store_divisions(store)
-    year, order = layer_division(list(towns["name"]), divisions, year=args.year,
-                                 county=str(county["name"].iloc[0]) if len(county) else COUNTY)
-    towns = towns.set_index("name").loc[list(order)].reset_index()
+    if args.derive is not None:
+        if divisions is None or store.townships().empty:
+            raise ValidationError("该县没有区划数据或案件库中没有乡镇界线，无法推算；请用 load-townships 文件 载入官方乡镇界线")
+        towns, year = derived_division(store.townships(), divisions, args.derive), divisions.at(args.derive).valid_from
+        how = "由现有乡镇界线按区划调整（data/divisions/）推算出"
+    else:
+        towns = read_township_file(args.file, name_field=args.name_field, county=county, division=county_of(store))
+        how = f"已用 {args.file} 载入"
+        year, order = layer_division(list(towns["name"]), divisions, year=args.year,
+                                     county=str(county["name"].iloc[0]) if len(county) else COUNTY)
+        towns = towns.set_index("name").loc[list(order)].reset_index()
     store.add_township_division(towns, year=year, user=user)
     years = store.township_years()
     current = years[-1] if years else year
     state = "现行区划" if current == year else f"较早的区划；现行区划为 {current} 年起的乡镇界线"
     kind = "示意界线" if towns["approximate"].any() else "官方界线"
-    print(f"已用 {args.file} 载入 {year} 年起的乡镇界线（{len(towns)} 个乡镇，{kind}，{state}），存入 {store.path}；"
+    print(f"{how} {year} 年起的乡镇界线（{len(towns)} 个乡镇，{kind}，{state}），存入 {store.path}；"
           f"案件库中的区划：{'、'.join(f'{y} 年起' if y else '未注明年份' for y in years)}。")
     return 0
 
@@ -282,7 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_init)
 
     t = sub.add_parser("load-townships", help="载入官方乡镇界线（新的区划；保留以前的区划，最新的为现行区划）")
-    t.add_argument("file", metavar="FILE")
+    t.add_argument("file", metavar="FILE", nargs="?", help="乡镇界线文件（用 --derive 时不需要）")
+    t.add_argument("--derive", type=int, metavar="YEAR",
+                   help="没有官方界线时：由现行乡镇界线按 data/divisions/ 的更名、合并表推算该年的区划（示意界线），"
+                        "如代县 --derive 2021 得到 9 个乡镇")
     t.add_argument("--name-field", default="name", help="乡镇名称字段（默认 name）")
     t.add_argument("--year", type=int, metavar="YEAR",
                    help="该界线的生效年份（默认：按乡镇名称对应 data/divisions/ 中的区划年份）")

@@ -12,6 +12,7 @@ import json
 import os
 from collections import Counter
 
+import geopandas as gpd
 import pytest
 
 from cases.cli.main import main
@@ -255,3 +256,42 @@ class TestBadTownshipLayers:
         assert main(["load-townships", str(demo["layer"]), "--name-field", "乡镇名称", "--year", "2019",
                      "--db", demo["db"]]) == 2
         assert "与代县 2019 年的区划（2018 年起）不一致" in capsys.readouterr().err
+
+
+class TestDerive:
+    """``load-townships --derive 2021``: the nine townships made from the store's own eleven by the change table,
+    the same as the dissolved layer above (no official file needed)."""
+
+    @pytest.fixture
+    def fresh(self, tmp_path):
+        db = tmp_path / "d.db"
+        s = open_store(db, create=True)
+        init_demo(s)
+        s.close()
+        return db
+
+    def test_nine_townships_equal_the_dissolved_layer_and_the_eleven_add_up(self, fresh, tmp_path, capsys):
+        eleven = {r["township"]: r for r in stats_json(capsys, "--db", str(fresh))}
+        assert main(["load-townships", "--derive", "2021", "--db", str(fresh)]) == 0
+        assert "推算出 2021 年起的乡镇界线（9 个乡镇，示意界线，现行区划）" in capsys.readouterr().out
+        store = open_store(fresh)
+        towns = store.townships()
+        assert list(towns["name"]) == NINE and towns["approximate"].all() and store.township_years() == [2018, 2021]
+        assert "由滩上镇、峪口乡的界线按区划调整合并" in towns.set_index("name").loc["峪口镇", "source"]
+        expected = gpd.read_file(nine_township_layer(tmp_path / "nine.gpkg")).set_index("乡镇名称")
+        for name, geom in zip(towns["name"], towns.geometry):
+            assert geom.symmetric_difference(expected.loc[name, "geometry"]).area < 1e-12, name
+        store.close()
+        nine = {r["township"]: r for r in stats_json(capsys, "--db", str(fresh))}
+        assert nine["峪口镇"]["land_cases"] == eleven["滩上镇"]["land_cases"] + eleven["峪口乡"]["land_cases"]
+        assert nine["枣林镇"]["mining_cases"] == eleven["枣林镇"]["mining_cases"] + eleven["胡峪乡"]["mining_cases"]
+
+    def test_a_year_that_is_not_renames_and_merges_is_refused(self, fresh, capsys):
+        assert main(["load-townships", "--derive", "2021", "--db", str(fresh)]) == 0
+        assert main(["load-townships", "--derive", "2019", "--db", str(fresh)]) == 2  # 峪口镇 → 滩上镇 or 峪口乡?
+        err = capsys.readouterr().err
+        assert "无法由现有乡镇界线推算 2019 年的区划：峪口镇 在 2018 年区划中没有唯一对应的乡镇" in err
+
+    def test_a_file_and_derive_together_are_refused(self, fresh, capsys):
+        assert main(["load-townships", "x.gpkg", "--derive", "2021", "--db", str(fresh)]) == 2
+        assert "二者选一" in capsys.readouterr().err
