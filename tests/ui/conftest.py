@@ -141,14 +141,22 @@ def serve(db: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """A Streamlit server running app.py on a free local port, on a fresh demo store with the test accounts."""
+@contextlib.contextmanager
+def demo_server(tmp_path_factory, name: str) -> Iterator[tuple[str, Path]]:
+    """(URL, store path) of a Streamlit server running app.py on a fresh demo store with the test accounts
+    (fails, or skips without Chromium, as the browser tests do)."""
     _require_browser()
-    db = tmp_path_factory.mktemp("live") / "casemap.db"
+    db = tmp_path_factory.mktemp(name) / "casemap.db"
     app_store(db).close_all()
     add_test_accounts(db)
     with serve(db) as url:
+        yield url, db
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """A Streamlit server running app.py on a free local port, on a fresh demo store with the test accounts."""
+    with demo_server(tmp_path_factory, "live") as (url, _):
         yield url
 
 

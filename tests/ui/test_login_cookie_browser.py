@@ -11,21 +11,16 @@ import time
 import pytest
 
 from cases import accounts
-from cases.service import app_store
 from cases.store import open_store
-from tests.ui.conftest import PASSWORD, _require_browser, add_test_accounts, serve
+from tests.ui.conftest import PASSWORD, demo_server
 from ui.login_cookie import COOKIE_NAME
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """A Streamlit server on a fresh demo store with the test accounts: (URL, path of the store)."""
-    _require_browser()
-    db = tmp_path_factory.mktemp("cookie") / "casemap.db"
-    app_store(db).close_all()
-    add_test_accounts(db)
-    with serve(db) as url:
-        yield url, db
+    with demo_server(tmp_path_factory, "cookie") as served:
+        yield served
 
 
 def _log_in(page, url: str, *, user: str = "测试管理员") -> float:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases.service import app_store
-from tests.ui.conftest import PASSWORD, _require_browser, add_test_accounts, serve
+from tests.ui.conftest import PASSWORD, demo_server
 from tests.ui.test_map_page_browser import FRAME, _click_marker, _isolated, _query, _result_count
 
 #: Every case feature of the case layers (drawn or not): id, kind, on the map, pixel position.
@@ -35,11 +34,7 @@ APPLIED = """(n) => !document.querySelector('[data-testid="stStatusWidget"]') &&
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    _require_browser()
-    db = tmp_path_factory.mktemp("mapfilter") / "casemap.db"
-    app_store(db).close_all()
-    add_test_accounts(db)
-    with serve(db) as url:
+    with demo_server(tmp_path_factory, "mapfilter") as (url, _):
         yield url
 
 

@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from cases.service import app_store
-from tests.ui.conftest import PASSWORD, _require_browser, add_test_accounts, serve
+from tests.ui.conftest import PASSWORD, demo_server
 
 FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 #: The case markers the map shows: id, whether a point case, and pixel position in the map.
@@ -32,11 +31,7 @@ PAGES = {"map": "案件地图", "check": "越界核查", "stats": "乡镇统计"
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """(url, server log path) of a Streamlit server on a fresh demo store with the test accounts."""
-    _require_browser()
-    db = tmp_path_factory.mktemp("mapui") / "casemap.db"
-    app_store(db).close_all()
-    add_test_accounts(db)
-    with serve(db) as url:
+    with demo_server(tmp_path_factory, "mapui") as (url, db):
         yield url, db.with_suffix(".log")
 
 

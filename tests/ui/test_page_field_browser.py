@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from cases.service import app_store
 from cases.store import open_store
 from tests.cases.evidence.photo_fixtures import inside_and_far, photo
-from tests.ui.conftest import ARTIFACTS, _require_browser, add_test_accounts, serve
+from tests.ui.conftest import ARTIFACTS, demo_server
 from tests.ui.test_browser import log_in
 
 CASE = "CK-2019-001"  # 峨口镇
@@ -16,12 +15,8 @@ CASE = "CK-2019-001"  # 峨口镇
 
 @pytest.fixture(scope="module")
 def field_app(tmp_path_factory):
-    _require_browser()
-    db = tmp_path_factory.mktemp("field") / "casemap.db"
-    app_store(db).close_all()
-    add_test_accounts(db)
-    with serve(db) as url:
-        yield url, db
+    with demo_server(tmp_path_factory, "field") as served:
+        yield served
 
 
 def test_phone_inspector_saves_a_photo_to_the_nearest_case(page, field_app, tmp_path):
