@@ -12,7 +12,6 @@ from collections.abc import Callable
 import geopandas as gpd
 import streamlit as st
 
-from cases.county import county_of
 from cases.output.figures import producing_unit, save_figure
 from cases.output.fonts import font_family
 from cases.service import store_notes
@@ -34,7 +33,7 @@ def snapshot_maker(content: MapContent, *, extent: tuple[float, float, float, fl
     import io
 
     family = font_family()  # look the font up now, in the script thread (raises a Chinese error if none)
-    crs = county_of(common.raw_store()).area_crs  # drawn in the store's county's zone
+    crs = common.county().area_crs  # drawn in the store's county's zone
 
     def make() -> bytes:
         fig = snapshot_figure(content, extent=extent, size=size, landscape=landscape, dpi=dpi, font=family, crs=crs)
@@ -55,7 +54,7 @@ def map_content(cases: gpd.GeoDataFrame, *, title: str, area_name: str | None = 
     store = common.store()
     return MapContent(cases=cases, townships=towns, permits=permits, county=county, title=title,
                       area_name=area_name or f"{common.county().name}全县", date_text=_today(), unit=producing_unit(store),
-                      notes=store_notes(store), outside=outside_parts(cases, permits, area_crs=county_of(store).area_crs),
+                      notes=store_notes(store), outside=outside_parts(cases, permits, area_crs=common.county().area_crs),
                       focus=focus,
                       highlight=highlight,
                       backdrop=_backdrop(path, ver, common.account_key(), tuple(layers)) if layers else [])

@@ -10,7 +10,6 @@ import streamlit as st
 from shapely.geometry import shape
 from streamlit_folium import st_folium
 
-from cases.county import county_of
 from cases.io.geodata import read_layer
 from cases.io.pasted import parse_coordinate_text
 from geo.errors import CasemapError, GeometryError
@@ -30,7 +29,7 @@ def geometry_from_file(name: str, data: bytes) -> shapely.Geometry:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
-        frame = read_layer(path, what="上传的文件", division=county_of(common.raw_store()))
+        frame = read_layer(path, what="上传的文件", division=common.county())
     geoms = frame.geometry.dropna()
     if geoms.empty:
         raise GeometryError(f"文件 {name} 中没有几何图形")
@@ -46,7 +45,7 @@ def geometry_input(*, key: str, methods: tuple[str, ...] = (PASTE, DRAW, UPLOAD)
                                 placeholder="113.0500, 39.0200\n113.0560, 39.0200\n113.0560, 39.0250")
             if not text.strip():
                 return None
-            parsed = parse_coordinate_text(text, division=county_of(common.raw_store()))
+            parsed = parse_coordinate_text(text, division=common.county())
             st.caption(f"识别为：{parsed.system}")
             for note in parsed.notes:
                 st.info(note)

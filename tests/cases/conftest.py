@@ -127,13 +127,28 @@ def demo_copy(demo, tmp_path):
     store.close_all()
 
 
-def copy_store(store, path):
-    """A writable copy of ``store`` at ``path``, made with SQLite's backup API (WAL included), opened."""
-    src, dst = sqlite3.connect(store.path), sqlite3.connect(path)
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    """A store file made by ``python -m cases init-demo`` (demo cases, permits and reference layers), one per module."""
+    from cases.cli.main import main
+
+    path = tmp_path_factory.mktemp("cli_demo") / "demo.db"
+    assert main(["init-demo", "--db", str(path)]) == 0
+    return path
+
+
+def copy_file(source, path):
+    """Copy the store file ``source`` to ``path`` with SQLite's backup API (WAL included); return ``path``."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(path)
     src.backup(dst)
     src.close()
     dst.close()
-    return open_store(path)
+    return path
+
+
+def copy_store(store, path):
+    """A writable copy of ``store`` at ``path``, made with SQLite's backup API (WAL included), opened."""
+    return open_store(copy_file(store.path, path))
 
 
 def case_in(store, township: str, *, other: bool = False):

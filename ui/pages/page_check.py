@@ -8,7 +8,6 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cases.county import county_of
 from geo.checks import FLAGS, check_cases, outside_part
 from geo.crs import STORAGE_CRS
 from geo.webmap.maps import build_check_map
@@ -72,7 +71,7 @@ def render() -> None:
         extent = tuple(shown.geometry.union_all().union(permit.geometry.union_all()).buffer(0.001).bounds) \
             if permit is not None and len(permit) else tuple(shown.total_bounds + [-0.002, -0.002, 0.002, 0.002])
         snapshot_download(shown, extent, f"{label}越界核查图", key="check_export",
-                          area_name=f"{county_of(common.raw_store()).name}{result['township'] or ''}")
+                          area_name=f"{common.county().name}{result['township'] or ''}")
     with num_col:
         _numbers(result, subject)
 
@@ -103,7 +102,7 @@ def _check_one(subject, permit_choice: str, towns, permits, county) -> pd.Series
 
 def _area_crs():
     """The CRS the store's county measures in (its Gauss-Krüger zone)."""
-    return county_of(common.raw_store()).area_crs
+    return common.county().area_crs
 
 
 def _subject_frame(subject: shapely.Geometry, label: str, result: pd.Series) -> gpd.GeoDataFrame:

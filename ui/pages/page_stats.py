@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from cases.county import county_of
 from cases.io.files import guard_csv_frame
 from cases.model import CATEGORIES, CATEGORY_SHORT, LAND, MINING, category_kind
 from cases.output.referrals import CASE_COLUMNS, TOWNSHIP_COLUMNS, UNREADABLE, Referrals, case_referrals
@@ -26,7 +25,7 @@ MEASURES = {k: v for k, v in STAT_COLUMNS.items() if k != "township"}
 @st.cache_data(show_spinner=False)
 def _stats(path: str, version: int, who: str, year: int | None) -> pd.DataFrame:
     cases, layer = common.load_division(path, version, year)
-    return township_stats(cases, townships=row_names(cases, layer), area_crs=county_of(common.raw_store()).area_crs)
+    return township_stats(cases, townships=row_names(cases, layer), area_crs=common.county().area_crs)
 
 
 @st.cache_data(show_spinner=False)
@@ -108,11 +107,12 @@ def render() -> None:
     ref, ref_table = _referrals(path, ver, common.account_key(), year)
     _referral_section(ref, ref_table)
     store = common.store()
-    book = stats_workbook(stats, county=county_of(store).name, as_of=dt.date.today(), notes=store_notes(store),
+    county = common.county().name
+    book = stats_workbook(stats, county=county, as_of=dt.date.today(), notes=store_notes(store),
                           division=_year_label(year, common.division_years(path, ver)[-1]) if year else None,
                           referral=ref, referral_table=ref_table)
     c1, c2 = st.columns(2)
-    c1.download_button("下载 Excel（xlsx）", book, file_name=f"{county_of(store).name}乡镇统计.xlsx", key="dl_xlsx",
+    c1.download_button("下载 Excel（xlsx）", book, file_name=f"{county}乡镇统计.xlsx", key="dl_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     c2.download_button("下载 CSV（Excel 可直接打开）", guard_csv_frame(table).to_csv(index=False).encode("utf-8-sig"),
                        file_name="乡镇统计.csv", mime="text/csv", key="dl_csv")

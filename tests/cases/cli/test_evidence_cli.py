@@ -11,29 +11,16 @@ import pytest
 
 from cases.cli.main import main
 from cases.store import open_store
+from tests.cases.conftest import copy_file
 from tests.cases.evidence.photo_fixtures import inside_and_far, photo
 
 CASE = "CK-2019-001"
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ev") / "demo.db"
-    assert main(["init-demo", "--db", str(path)]) == 0
-    return path
-
-
 @pytest.fixture
 def db(demo_db, tmp_path, capsys):
-    import sqlite3
-
-    path = tmp_path / "field.db"
-    src, dst = sqlite3.connect(demo_db), sqlite3.connect(path)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    capsys.readouterr()
-    return path
+    capsys.readouterr()  # init-demo's report
+    return copy_file(demo_db, tmp_path / "field.db")
 
 
 @pytest.fixture

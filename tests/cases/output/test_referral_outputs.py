@@ -38,13 +38,6 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("referral") / "demo.db"
-    assert main(["init-demo", "--db", str(db)]) == 0
-    return db
-
-
 @pytest.fixture
 def store(demo_db):
     s = open_store(demo_db)
