@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-import weakref
 
 import pandas as pd
 import streamlit as st
@@ -39,7 +38,7 @@ MAP_KEY = "case_map"
 KEY_QUERY_WRITTEN = "map_query_written"  # the query string this page last wrote
 PICK_KEY = "map_pick"  # the one 案件 picker: zooms to the case and shows its detail
 TOWN_KEY = "map_zoom_town"
-KEY_MAP_BUILT = "map_built"  # (what the case map shows, the folium map, its case ids): see _case_map
+KEY_MAP_BUILT = "map_built"  # (what the case map shows, the folium map, its case ids, its lock): see _case_map
 NONE = "（未选择）"
 #: Widgets whose values this page keeps for the session (Streamlit forgets a widget's value when another
 #: page is shown; ``common.restore_widgets`` puts it back).
@@ -82,13 +81,13 @@ def render() -> None:
 
     map_col, detail_col = st.columns([5, 3])
     with map_col:
-        m, on_map = _case_map(cases, (color_by, tuple(layers), basemap), checks=checks, townships=towns,
+        m, on_map, lock = _case_map(cases, (color_by, tuple(layers), basemap), checks=checks, townships=towns,
                               permits=permits, county=county)
         # the view (fitted in the browser, legend kept clear), the picked case and which cases the filter keeps
         # come in a group the shown map takes without being redrawn: a pick or a filter costs no new map
         group = selection_group(row if located else cases.iloc[:0], view=extent, max_zoom=16 if located else 17,
                                 shown=shown_mask(pd.Series(on_map).isin(shown["case_id"]).to_numpy()))
-        with _lock_of(m):  # a rerun still ending may be rendering the same map: one at a time
+        with lock:  # a rerun still ending may be rendering the same map: one at a time
             st_folium(rerenderable(m), key=MAP_KEY, height=620, use_container_width=True,
                       feature_group_to_add=group, on_change=_on_map_click,
                       returned_objects=["last_object_clicked_tooltip", "last_object_clicked_count"])
@@ -114,34 +113,25 @@ def _case_map(cases, shows: tuple, **frames):
     cases to show (``selection_group``'s ``shown``).
 
     Kept in the session with what it was built from, the store version and the account's rights (a
-    township account's map holds only its cases).  Rendering changes the map: it is rendered under its lock
-    (``_lock_of``), what the last render added to it taken off first, so the map's script, and with it the
-    shown map, stay the same.
+    township account's map holds only its cases).  Rendering changes the map: it is rendered under its lock,
+    kept with it (a rerun that a newer one interrupts runs on until its next Streamlit call, so two runs of a
+    session may render the map at once, and one would send the other's selection group as part of the map's
+    script: a new, broken map frame), what the last render added to it taken off first, so the map's script,
+    and with it the shown map, stay the same.
     """
     want = (shows, common.version(), common.account_key())
     kept = st.session_state.get(KEY_MAP_BUILT)
     if kept is not None and kept[0] == want:
-        return kept[1], kept[2]
+        return kept[1], kept[2], kept[3]
     color_by, layers, basemap = shows
     m = build_case_map(cases, color_by=color_by, layers=layers, basemap=basemap, assets=common.map_assets(), **frames)
     ids = cases["case_id"].astype(str).to_numpy()
     page_field.add_photo_layer(m, cases)  # 现场照片: camera icons, thumbnails, a line to the case when far
     filter_photos_with_cases(m, ids)  # … shown with their cases
     _add_reference_layers(m)  # 基本农田、耕地… (天上看), off until switched on in the layer control
-    st.session_state[KEY_MAP_BUILT] = (want, m, ids)
-    return m, ids
-
-
-_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
-
-
-def _lock_of(m) -> threading.Lock:
-    """The lock of kept map ``m``.  A rerun that a newer one interrupts runs on until its next Streamlit call, so
-    two runs of a session may render the map at once, and one would send the other's selection group as part of
-    the map's script (a new, broken map frame)."""
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault(m, threading.Lock())
+    lock = threading.Lock()
+    st.session_state[KEY_MAP_BUILT] = (want, m, ids, lock)
+    return m, ids, lock
 
 
 def _case_picker(col, ids: list[str], known: set[str]) -> str | None:
